@@ -1,0 +1,111 @@
+"""Article -> claim-sized chunks: a bullet each, or one to three sentences of prose.
+
+Bump CHUNKER_VERSION whenever the output changes: it is part of the index's collection names, so
+passages cut one way are never mixed with passages cut another.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterator
+
+from ingest.models import Article, Chunk, Claim, SourceFormat
+
+CHUNKER_VERSION = "c1"
+SUMMARY_SECTION = "Summary"
+MAX_SENTENCES = 3
+# A passage stops growing past this many words, so long MedQuAD answers stay claim-sized.
+TARGET_WORDS = 60
+# A single "sentence" longer than this (a run-on list with no full stops) is cut into pieces.
+MAX_SENTENCE_WORDS = 90
+
+_SENTENCE_END = re.compile(r"(?<=[.!?])[\"')\]]?\s+(?=[A-Z0-9\"'(\[])")
+_ABBREVIATION = re.compile(r"\b(?:e\.g|i\.e|vs|etc|Dr|Mr|Mrs|Ms|St|Fig|No|approx|cf)\.$", re.IGNORECASE)
+
+
+def chunk_article(article: Article) -> list[Chunk]:
+    chunks: list[Chunk] = []
+    for section, group, text, claim in _passages(article):
+        context = " - ".join(part for part in (section, group) if part)
+        embed_text = f"{article.question}\n{context}\n{text}"
+        citations = claim.citations if claim else ()
+        chunks.append(
+            Chunk(
+                id=f"{article.id}:{len(chunks):04d}",
+                article_id=article.id,
+                article_title=article.title,
+                section=section,
+                text=text,
+                embed_text=embed_text,
+                citations=citations,
+                source_ids=(claim.source_id,) if claim and claim.source_id else (),
+                review_status=article.review_status,
+                year=article.year,
+                specialty=article.specialty,
+                reference_types=tuple(sorted({article.reference(n).type for n in citations})),
+                position=len(chunks),
+                content_hash=embedding_key(embed_text),
+            )
+        )
+    return chunks
+
+
+def embedding_key(embed_text: str) -> str:
+    """Identical embedding input gives an identical vector, so this hash keys reusable embeddings."""
+    return hashlib.sha256(embed_text.encode("utf-8")).hexdigest()[:32]
+
+
+def _passages(article: Article) -> Iterator[tuple[str, str | None, str, Claim | None]]:
+    # MedQuAD has no summary of its own (the loader takes it from the first answer): indexing it would
+    # duplicate that answer's first passage.
+    if article.source_format is not SourceFormat.MEDQUAD:
+        for piece in split_prose(article.summary):
+            yield SUMMARY_SECTION, None, piece, None
+    for section in article.sections:
+        for claim in section.claims:
+            pieces = [claim.text] if article.source_format is SourceFormat.NATIVE else split_prose(claim.text)
+            for piece in pieces:
+                yield section.heading, claim.group, piece, claim
+
+
+def split_sentences(text: str) -> list[str]:
+    """Split prose at sentence ends, keeping abbreviations such as 'e.g.' inside their sentence."""
+    sentences: list[str] = []
+    start = 0
+    for match in _SENTENCE_END.finditer(text):
+        candidate = text[start : match.start() + 1].strip()
+        if _ABBREVIATION.search(text[: match.start() + 1]):
+            continue
+        if candidate:
+            sentences.append(candidate)
+        start = match.end()
+    tail = text[start:].strip()
+    if tail:
+        sentences.append(tail)
+    return [piece for sentence in sentences for piece in _cut_long(sentence)]
+
+
+def split_prose(text: str) -> list[str]:
+    """Group sentences into passages of one to three sentences and about TARGET_WORDS words."""
+    passages: list[str] = []
+    current: list[str] = []
+    words = 0
+    for sentence in split_sentences(" ".join(text.split())):
+        size = len(sentence.split())
+        if current and (len(current) >= MAX_SENTENCES or words + size > TARGET_WORDS):
+            passages.append(" ".join(current))
+            current, words = [], 0
+        current.append(sentence)
+        words += size
+    if current:
+        passages.append(" ".join(current))
+    return passages
+
+
+def _cut_long(sentence: str) -> list[str]:
+    words = sentence.split()
+    if len(words) <= MAX_SENTENCE_WORDS:
+        return [sentence]
+    step = TARGET_WORDS
+    return [" ".join(words[i : i + step]) for i in range(0, len(words), step)]

