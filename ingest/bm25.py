@@ -34,12 +34,15 @@ class Bm25Index:
         self._index = bm25s.BM25.load(str(directory), mmap=False)
         self._size = size
 
-    def search(self, query: str, k: int) -> list[tuple[int, float]]:
+    def search(self, query: str, k: int, mask: np.ndarray | None = None) -> list[tuple[int, float]]:
+        """(row, score) of the best k passages; `mask` (one 0/1 per row) restricts the search to allowed rows."""
         tokens = query_tokens(query)
         if not tokens or self._size == 0:
             return []
         k = min(k, self._size)
-        rows, scores = self._index.retrieve([tokens], k=k, show_progress=False, n_threads=1)
+        rows, scores = self._index.retrieve(
+            [tokens], k=k, show_progress=False, n_threads=1, weight_mask=mask
+        )
         return [(int(r), float(s)) for r, s in zip(rows[0], scores[0], strict=True) if s > 0]
 
     def scores(self, query: str) -> np.ndarray:

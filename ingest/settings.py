@@ -38,6 +38,11 @@ class IndexSettings(BaseModel):
 class ServiceSettings(BaseModel):
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
+    # Question and answer text stay out of the logs unless explicitly enabled.
+    log_text: bool = False
+    log_level: str = "INFO"
+    # Torch threads per process; 1 serves concurrent requests best on a small machine.
+    torch_threads: int = Field(default=1, ge=1, le=64)
 
 
 class Settings(BaseSettings):

@@ -1,0 +1,206 @@
+"""Hybrid retrieval: dense (Chroma) and BM25 fused by reciprocal rank, steered by question matches.
+
+1. Dense and BM25 each rank candidates, with the request's filters applied inside each index.
+2. Reciprocal rank fusion combines the two rankings.
+3. The question index (article questions, related questions) votes for the articles it points to,
+   and the article being read gets a small prior, so follow-ups stay on the page the user is on.
+4. Maximal marginal relevance picks the final passages, so near-duplicates do not crowd out the
+   other aspects and other articles.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+import numpy as np
+
+from ingest.embedding import Embedder, Vectors
+from ingest.store import reference_flag
+from service.index import LoadedIndex
+from service.models import Filters, Passage, Query
+
+
+class Mode(StrEnum):
+    HYBRID = "hybrid"
+    DENSE = "dense"
+    BM25 = "bm25"
+
+
+@dataclass(frozen=True)
+class RetrievalConfig:
+    candidates: int = 50
+    rrf_k: int = 60
+    # Weight of one question-index vote, in RRF units, and the similarity a question match needs.
+    question_weight: float = 1.0
+    question_min_similarity: float = 0.55
+    reading_weight: float = 0.5
+    mmr_lambda: float = 0.75
+    top_k: int = 12
+
+
+@dataclass(frozen=True)
+class QuestionMatch:
+    text: str
+    article_id: str
+    similarity: float
+
+
+@dataclass
+class Retrieval:
+    passages: list[Passage]
+    question_matches: list[QuestionMatch]
+    query_vector: Vectors
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def best_similarity(self) -> float:
+        return max((p.similarity for p in self.passages), default=0.0)
+
+
+class Retriever:
+    def __init__(
+        self,
+        index: LoadedIndex,
+        embedder: Embedder,
+        config: RetrievalConfig | None = None,
+        clock: Callable[[], float] | None = None,
+    ) -> None:
+        import time
+
+        self.index = index
+        self.embedder = embedder
+        self.config = config or RetrievalConfig()
+        self._clock = clock or time.perf_counter
+        self._masks: dict[tuple[Any, ...], np.ndarray] = {}
+
+    def retrieve(self, query: Query, *, mode: Mode = Mode.HYBRID, top_k: int | None = None) -> Retrieval:
+        config = self.config
+        timings: dict[str, float] = {}
+        start = self._clock()
+        vector = self.embedder.embed_query(query.text)
+        timings["embed_ms"] = (self._clock() - start) * 1000
+
+        start = self._clock()
+        rankings: list[list[int]] = []
+        if mode is not Mode.BM25:
+            where = chroma_where(query.filters)
+            rankings.append([row for row, _ in self.index.dense_search(vector, config.candidates, where)])
+        if mode is not Mode.DENSE:
+            mask = self._mask(query.filters)
+            rankings.append([row for row, _ in self.index.bm25.search(query.text, config.candidates, mask)])
+        timings["search_ms"] = (self._clock() - start) * 1000
+
+        start = self._clock()
+        scores = reciprocal_rank_fusion(rankings, config.rrf_k)
+        matches = self._question_matches(vector) if mode is Mode.HYBRID else []
+        if mode is Mode.HYBRID:
+            self._add_article_priors(scores, matches, query.article_id)
+        passages = self._select(scores, vector, top_k or config.top_k, diversify=mode is Mode.HYBRID)
+        timings["rank_ms"] = (self._clock() - start) * 1000
+        return Retrieval(passages=passages, question_matches=matches, query_vector=vector, timings=timings)
+
+    def _question_matches(self, vector: Vectors) -> list[QuestionMatch]:
+        if not len(self.index.questions):
+            return []
+        similarities = self.index.question_vectors @ vector
+        order = np.argsort(-similarities)[:8]
+        return [
+            QuestionMatch(
+                text=self.index.questions[i].text,
+                article_id=self.index.questions[i].article_id,
+                similarity=float(similarities[i]),
+            )
+            for i in order
+        ]
+
+    def _add_article_priors(self, scores: dict[int, float], matches: list[QuestionMatch], reading: str | None) -> None:
+        """Only candidates already found get a prior: an article vote never drags in unretrieved passages."""
+        config = self.config
+        votes: dict[str, float] = {}
+        for rank, match in enumerate(m for m in matches if m.similarity >= config.question_min_similarity):
+            votes[match.article_id] = max(votes.get(match.article_id, 0.0), 1.0 / (config.rrf_k + rank + 1))
+        for row in scores:
+            article_id = self.index.chunks[row].article_id
+            scores[row] += config.question_weight * votes.get(article_id, 0.0)
+            if reading and article_id == reading:
+                scores[row] += config.reading_weight / (config.rrf_k + 1)
+
+    def _select(self, scores: dict[int, float], vector: Vectors, k: int, diversify: bool) -> list[Passage]:
+        if not scores:
+            return []
+        rows = np.array(sorted(scores, key=lambda r: -scores[r]))
+        candidate_vectors = self.index.vectors[rows]
+        similarities = candidate_vectors @ vector
+        fused = np.array([scores[int(r)] for r in rows])
+        order = (
+            maximal_marginal_relevance(fused / fused.max(), candidate_vectors, k, self.config.mmr_lambda)
+            if diversify
+            else list(range(min(k, len(rows))))
+        )
+        return [
+            Passage(
+                chunk=self.index.chunks[int(rows[i])], similarity=float(similarities[i]), score=float(fused[i])
+            )
+            for i in order
+        ]
+
+    def _mask(self, filters: Filters) -> np.ndarray | None:
+        """A 0/1 weight per passage row for BM25, cached per filter combination."""
+        key = (filters.specialty, filters.reference_type, filters.min_year)
+        if key == (None, None, None):
+            return None
+        if key not in self._masks:
+            self._masks[key] = np.array(
+                [1.0 if chunk_passes(chunk_meta, filters) else 0.0 for chunk_meta in self.index.chunks],
+                dtype=np.float32,
+            )
+        return self._masks[key]
+
+
+def chunk_passes(chunk: Any, filters: Filters) -> bool:
+    if filters.specialty and chunk.specialty != filters.specialty:
+        return False
+    if filters.reference_type and filters.reference_type not in chunk.reference_types:
+        return False
+    return not (filters.min_year and (chunk.year or 0) < filters.min_year)
+
+
+def chroma_where(filters: Filters) -> dict[str, Any] | None:
+    """The same filters as Chroma metadata conditions, evaluated inside the store."""
+    conditions: list[dict[str, Any]] = []
+    if filters.specialty:
+        conditions.append({"specialty": filters.specialty})
+    if filters.reference_type:
+        conditions.append({reference_flag(filters.reference_type): True})
+    if filters.min_year:
+        conditions.append({"year": {"$gte": filters.min_year}})
+    if not conditions:
+        return None
+    return conditions[0] if len(conditions) == 1 else {"$and": conditions}
+
+
+def reciprocal_rank_fusion(rankings: list[list[int]], k: int) -> dict[int, float]:
+    scores: dict[int, float] = {}
+    for ranking in rankings:
+        for rank, row in enumerate(ranking):
+            scores[row] = scores.get(row, 0.0) + 1.0 / (k + rank + 1)
+    return scores
+
+
+def maximal_marginal_relevance(relevance: np.ndarray, vectors: Vectors, k: int, weight: float) -> list[int]:
+    """Greedy MMR: each pick trades relevance against similarity to what was already picked."""
+    chosen: list[int] = []
+    remaining = list(range(len(relevance)))
+    while remaining and len(chosen) < k:
+        if chosen:
+            redundancy = (vectors[remaining] @ vectors[chosen].T).max(axis=1)
+        else:
+            redundancy = np.zeros(len(remaining))
+        values = weight * relevance[remaining] - (1 - weight) * redundancy
+        best = remaining[int(np.argmax(values))]
+        chosen.append(best)
+        remaining.remove(best)
+    return chosen

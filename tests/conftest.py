@@ -1,0 +1,45 @@
+"""Fixtures every test package shares: the real embedding model (loaded once) and the shared data."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from ingest.embedding import SentenceTransformerEmbedder
+from ingest.layout import DataDir
+from ingest.settings import ChromaSettings
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = Path(os.environ.get("VADEMECUM_SHARED_DIR", REPO.parent / "shared"))
+CORPUS = REPO / "corpus"
+
+
+@pytest.fixture(scope="session")
+def embedder() -> SentenceTransformerEmbedder:
+    """The real packaged all-MiniLM-L6-v2, loaded once per test session."""
+    model = SentenceTransformerEmbedder()
+    model.embed_query("warm up")
+    return model
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path) -> DataDir:
+    return DataDir(tmp_path / "data")
+
+
+@pytest.fixture
+def chroma_settings() -> ChromaSettings:
+    """Embedded Chroma by default; VADEMECUM_TEST_CHROMA_PORT points the tests at a `chroma run` server."""
+    port = os.environ.get("VADEMECUM_TEST_CHROMA_PORT")
+    if port:
+        return ChromaSettings(mode="http", host="127.0.0.1", port=int(port))
+    return ChromaSettings()
+
+
+@pytest.fixture(scope="session")
+def shared_dir() -> Path:
+    if not (SHARED / "data").is_dir():
+        pytest.skip(f"needs the shared data folder {SHARED}/data (absent on this machine)")
+    return SHARED
