@@ -40,9 +40,7 @@ class Bm25Index:
         if not tokens or self._size == 0:
             return []
         k = min(k, self._size)
-        rows, scores = self._index.retrieve(
-            [tokens], k=k, show_progress=False, n_threads=1, weight_mask=mask
-        )
+        rows, scores = self._index.retrieve([tokens], k=k, show_progress=False, n_threads=1, weight_mask=mask)
         return [(int(r), float(s)) for r, s in zip(rows[0], scores[0], strict=True) if s > 0]
 
     def scores(self, query: str) -> np.ndarray:

@@ -71,7 +71,9 @@ def _check(paths: list[Path]) -> int:
     inputs = load_inputs(paths)
     for issue in [*inputs.rejected, *inputs.duplicates]:
         print(f"rejected: {issue}")
-    print(f"{inputs.files} files: {len(inputs.articles)} valid, {len(inputs.rejected) + len(inputs.duplicates)} problems")
+    print(
+        f"{inputs.files} files: {len(inputs.articles)} valid, {len(inputs.rejected) + len(inputs.duplicates)} problems"
+    )
     return EXIT_OK if not (inputs.rejected or inputs.duplicates) else EXIT_REJECTED
 
 

@@ -12,7 +12,6 @@ Readers only ever open the version ACTIVE names, so a writer killed at any point
 from __future__ import annotations
 
 import fcntl
-import json
 import os
 import secrets
 import shutil
@@ -95,7 +94,7 @@ class DataDir:
         """Delete builds that never finished and versions neither active nor kept. Call under the lock."""
         pointer = self.read_pointer()
         keep = {pointer.version, *pointer.previous} if pointer else set()
-        removed = []
+        removed: list[str] = []
         if not self.versions.is_dir():
             return removed
         for entry in sorted(self.versions.iterdir()):

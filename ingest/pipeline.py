@@ -98,9 +98,7 @@ def _ingest_locked(
 
     version = new_version_id()
     build_dir = data_dir.build_dir(version)
-    builder = VersionBuilder(
-        version=version, directory=build_dir, embedder=embedder, chroma=chroma, previous=previous
-    )
+    builder = VersionBuilder(version=version, directory=build_dir, embedder=embedder, chroma=chroma, previous=previous)
     built = builder.build(list(articles.values()), inputs_mtime=inputs.newest_mtime, progress=progress)
     final_dir = data_dir.version_dir(version)
     build_dir.rename(final_dir)
@@ -126,9 +124,7 @@ def _previous_index(data_dir: DataDir, embedder: Embedder, rebuild: bool) -> Pre
     return PreviousIndex(directory=directory, manifest=manifest, articles=read_articles(directory))
 
 
-def _merge(
-    old: dict[str, Article], inputs: LoadedInputs, prune: bool, report: IngestReport
-) -> dict[str, Article]:
+def _merge(old: dict[str, Article], inputs: LoadedInputs, prune: bool, report: IngestReport) -> dict[str, Article]:
     """The article set of the new version: the old one, updated by the inputs, pruned if asked."""
     merged = dict(old)
     for article in inputs.articles:

@@ -13,7 +13,7 @@ from typing import Any
 import chromadb
 from chromadb.api import ClientAPI
 from chromadb.api.models.Collection import Collection
-from chromadb.api.types import Documents, EmbeddingFunction, Embeddings
+from chromadb.api.types import Embeddable, EmbeddingFunction, Embeddings
 from chromadb.config import Settings as ChromaClientSettings
 
 from ingest.chunking import CHUNKER_VERSION
@@ -29,12 +29,21 @@ def make_client(settings: ChromaSettings, persist_dir: Path | None) -> ClientAPI
     """A Chroma client with telemetry off: embedded in `persist_dir`, or the configured server."""
     client_settings = ChromaClientSettings(anonymized_telemetry=False, allow_reset=False)
     if settings.mode == "http":
-        return chromadb.HttpClient(
-            host=settings.host, port=settings.port, ssl=settings.ssl, settings=client_settings
-        )
+        return chromadb.HttpClient(host=settings.host, port=settings.port, ssl=settings.ssl, settings=client_settings)
     if persist_dir is None:
         raise ValueError("embedded Chroma needs a directory")
     return chromadb.PersistentClient(path=str(persist_dir), settings=client_settings)
+
+
+def close_client(client: ClientAPI) -> None:
+    """Release the client's files and connections.
+
+    Chroma 1.5's `ClientAPI` protocol does not declare `close()`, but its clients implement it; an embedded
+    client must be closed before its directory is renamed or deleted.
+    """
+    close = getattr(client, "close", None)
+    if callable(close):
+        close()
 
 
 def collection_name(kind: str, model_name: str, version: str) -> str:
@@ -42,14 +51,15 @@ def collection_name(kind: str, model_name: str, version: str) -> str:
     return f"{kind}-{model_slug(model_name)}-{CHUNKER_VERSION}-{version}"[:500]
 
 
-class EmbedderFunction(EmbeddingFunction[Documents]):
+class EmbedderFunction(EmbeddingFunction[Embeddable]):
     """Lets Chroma embed with our model if it ever needs to, instead of its downloading default."""
 
     def __init__(self, embedder: Embedder) -> None:
         self._embedder = embedder
 
-    def __call__(self, input: Documents) -> Embeddings:
-        return list(self._embedder.embed_documents(list(input)))
+    def __call__(self, input: Embeddable) -> Embeddings:
+        # Only text is ever indexed; Chroma's type also admits images, which we never pass.
+        return list(self._embedder.embed_documents([str(item) for item in input]))
 
     @staticmethod
     def name() -> str:
@@ -69,9 +79,7 @@ class EmbedderFunction(EmbeddingFunction[Documents]):
 def open_collection(client: ClientAPI, name: str, embedder: Embedder, *, create: bool = False) -> Collection:
     function = EmbedderFunction(embedder)
     if create:
-        return client.create_collection(
-            name, embedding_function=function, configuration={"hnsw": {"space": "cosine"}}
-        )
+        return client.create_collection(name, embedding_function=function, configuration={"hnsw": {"space": "cosine"}})
     return client.get_collection(name, embedding_function=function)
 
 

@@ -1,13 +1,13 @@
 """What one index version holds on disk, and how to write and read it.
 
-    versions/<v>/manifest.json          model, chunker, collections, and every article's content hash
-    versions/<v>/articles.jsonl         the validated articles (for GET /articles and reference lists)
-    versions/<v>/chunks.jsonl           passages; row i matches row i of embeddings.npy and of the BM25 index
-    versions/<v>/embeddings.npy         unit vectors of the passages (also the cache the next run reuses)
-    versions/<v>/questions.jsonl        article questions and related questions, pointing at an article
-    versions/<v>/question_embeddings.npy
-    versions/<v>/bm25/                  bm25s index over the passages
-    versions/<v>/chroma/                embedded Chroma (absent in server mode)
+versions/<v>/manifest.json          model, chunker, collections, and every article's content hash
+versions/<v>/articles.jsonl         the validated articles (for GET /articles and reference lists)
+versions/<v>/chunks.jsonl           passages; row i matches row i of embeddings.npy and of the BM25 index
+versions/<v>/embeddings.npy         unit vectors of the passages (also the cache the next run reuses)
+versions/<v>/questions.jsonl        article questions and related questions, pointing at an article
+versions/<v>/question_embeddings.npy
+versions/<v>/bm25/                  bm25s index over the passages
+versions/<v>/chroma/                embedded Chroma (absent in server mode)
 """
 
 from __future__ import annotations

@@ -23,6 +23,7 @@ from ingest.store import (
     QUESTIONS,
     add_in_batches,
     chunk_metadata,
+    close_client,
     collection_name,
     make_client,
     open_collection,
@@ -34,7 +35,6 @@ from ingest.version import (
     CHUNKS,
     EMBEDDINGS,
     QUESTION_EMBEDDINGS,
-    QUESTIONS as QUESTIONS_FILE,
     ArticleEntry,
     IndexedQuestion,
     Manifest,
@@ -44,6 +44,9 @@ from ingest.version import (
     write_jsonl,
     write_manifest,
     write_vectors,
+)
+from ingest.version import (
+    QUESTIONS as QUESTIONS_FILE,
 )
 
 Progress = Callable[[str, int, int], None]
@@ -97,9 +100,7 @@ class VersionBuilder:
         self.chroma = chroma
         self.previous = previous
 
-    def build(
-        self, articles: list[Article], *, inputs_mtime: float, progress: Progress | None = None
-    ) -> BuiltVersion:
+    def build(self, articles: list[Article], *, inputs_mtime: float, progress: Progress | None = None) -> BuiltVersion:
         self.directory.mkdir(parents=True)
         articles = sorted(articles, key=lambda a: a.id)
         chunks = [chunk for article in articles for chunk in chunk_article(article)]
@@ -107,7 +108,10 @@ class VersionBuilder:
 
         passage_cache, question_cache = self._caches()
         vectors, embedded = embed_with_cache(
-            self.embedder, [c.embed_text for c in chunks], [c.content_hash for c in chunks], passage_cache,
+            self.embedder,
+            [c.embed_text for c in chunks],
+            [c.content_hash for c in chunks],
+            passage_cache,
             lambda done, total: progress("embedding passages", done, total) if progress else None,
         )
         question_vectors, _ = embed_with_cache(
@@ -179,19 +183,26 @@ class VersionBuilder:
         try:
             passages = open_collection(client, passages_name, self.embedder, create=True)
             add_in_batches(
-                client, passages, [c.id for c in chunks], vectors, [c.text for c in chunks],
+                client,
+                passages,
+                [c.id for c in chunks],
+                vectors,
+                [c.text for c in chunks],
                 [chunk_metadata(c) for c in chunks],
                 on_batch=(lambda done: progress("writing Chroma", done, len(chunks))) if progress else None,
             )
             question_collection = open_collection(client, questions_name, self.embedder, create=True)
             add_in_batches(
-                client, question_collection, [f"q{i:06d}" for i in range(len(questions))], question_vectors,
+                client,
+                question_collection,
+                [f"q{i:06d}" for i in range(len(questions))],
+                question_vectors,
                 [q.text for q in questions],
                 [{"article_id": q.article_id, "listed_in": q.listed_in} for q in questions],
             )
         finally:
             # Releases the embedded database files before the build directory is renamed into place.
-            client.close()
+            close_client(client)
         return passages_name, questions_name
 
 

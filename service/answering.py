@@ -131,15 +131,16 @@ class AnswerService:
         best = retrieval.best_similarity
         if emergency:
             return _Plan(
-                AnswerStatus.EMERGENCY, query, retrieval, [self._guidance(emergency, request)],
+                AnswerStatus.EMERGENCY,
+                query,
+                retrieval,
+                [self._guidance(emergency, request)],
                 compose=best >= self.policy.abstain_below,
             )
         if not looks_medical(query.question) and best < self.policy.out_of_scope_below:
             return _Plan(AnswerStatus.OUT_OF_SCOPE, query, retrieval, [texts.OUT_OF_SCOPE])
         if best < self.policy.abstain_below:
-            message = texts.insufficient_evidence(
-                len(self.index.articles), len(self.index.chunks), query.text
-            )
+            message = texts.insufficient_evidence(len(self.index.articles), len(self.index.chunks), query.text)
             return _Plan(AnswerStatus.INSUFFICIENT_EVIDENCE, query, retrieval, [message])
         return _Plan(AnswerStatus.ANSWERED, query, retrieval, compose=True)
 

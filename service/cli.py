@@ -69,8 +69,8 @@ def run_serve(args: argparse.Namespace) -> int:
 
 
 def run_ask(args: argparse.Namespace) -> int:
-    from service.index import open_index
     from service.answering import AnswerService
+    from service.index import open_index
     from service.retrieval import Retriever
 
     settings = get_settings()
@@ -102,7 +102,7 @@ def format_answer(answer: FollowupAnswer) -> str:
     if answer.references:
         lines += ["", f"{bold}References{plain}"]
         for ref in answer.references:
-            where = f" {ref.doi and 'doi:' + ref.doi or ref.url or ''}".rstrip()
+            where = f" {(ref.doi and 'doi:' + ref.doi) or ref.url or ''}".rstrip()
             year = f", {ref.year}" if ref.year else ""
             entry = f"[{ref.n}] {ref.title}. {ref.source}{year} ({ref.type.value}){where}"
             lines.extend(textwrap.wrap(entry, width, subsequent_indent="    "))

@@ -19,7 +19,7 @@ from ingest.embedding import Embedder, Vectors
 from ingest.layout import DataDir
 from ingest.models import Article, Chunk
 from ingest.settings import ChromaSettings
-from ingest.store import make_client, open_collection
+from ingest.store import close_client, make_client, open_collection
 from ingest.version import (
     BM25_DIR,
     CHROMA_DIR,
@@ -71,7 +71,7 @@ class LoadedIndex:
         return [(self.rows[i], 1.0 - float(d)) for i, d in zip(ids, distances, strict=True) if i in self.rows]
 
     def close(self) -> None:
-        self.client.close()
+        close_client(self.client)
 
 
 def open_index(data_dir: DataDir, embedder: Embedder, chroma: ChromaSettings) -> LoadedIndex:

@@ -19,9 +19,7 @@ class Metrics:
         registry = CollectorRegistry()
         return cls(
             registry=registry,
-            requests=Counter(
-                "vademecum_http_requests_total", "HTTP requests", ["route", "code"], registry=registry
-            ),
+            requests=Counter("vademecum_http_requests_total", "HTTP requests", ["route", "code"], registry=registry),
             latency=Histogram(
                 "vademecum_http_request_seconds",
                 "HTTP request latency",

@@ -23,8 +23,10 @@ SHORT_QUESTION_WORDS = 7
 
 def is_elliptical(question: str) -> bool:
     words = _WORD.findall(question)
-    return len(words) <= SHORT_QUESTION_WORDS or bool(_CONTINUATION.match(question)) or (
-        len(words) <= 14 and bool(_PRONOUN.search(question))
+    return (
+        len(words) <= SHORT_QUESTION_WORDS
+        or bool(_CONTINUATION.match(question))
+        or (len(words) <= 14 and bool(_PRONOUN.search(question)))
     )
 
 

@@ -141,9 +141,7 @@ class Retriever:
             else list(range(min(k, len(rows))))
         )
         return [
-            Passage(
-                chunk=self.index.chunks[int(rows[i])], similarity=float(similarities[i]), score=float(fused[i])
-            )
+            Passage(chunk=self.index.chunks[int(rows[i])], similarity=float(similarities[i]), score=float(fused[i]))
             for i in order
         ]
 

@@ -32,7 +32,7 @@ class ServiceState:
             self.not_ready = str(error)
             log.warning("index not loaded: %s", error)
             return
-        except Exception as error:  # noqa: BLE001 - a corrupt index must not crash-loop the process
+        except Exception as error:
             self.not_ready = f"index could not be opened: {type(error).__name__}: {error}"
             log.error("index could not be opened", exc_info=True)
             return

@@ -33,7 +33,7 @@ def review_notice(article_titles: list[str]) -> str:
 def insufficient_evidence(searched_articles: int, searched_passages: int, query_text: str) -> str:
     return (
         "The corpus holds no evidence that answers this question, so no answer is given rather than a guess. "
-        f"Searched {searched_passages:,} passages from {searched_articles:,} articles for: \"{query_text[:300]}\". "
+        f'Searched {searched_passages:,} passages from {searched_articles:,} articles for: "{query_text[:300]}". '
         "The related questions below are ones the corpus can answer."
     )
 

@@ -58,7 +58,9 @@ def load_native(path: Path) -> Article:
 def _split_front_matter(path: Path, text: str) -> tuple[dict[str, Any], str, int]:
     lines = text.splitlines()
     if not lines or lines[0].strip() != "---":
-        raise ArticleLoadError([ValidationIssue(path=str(path), reason="missing front matter ('---' on line 1)", line=1)])
+        raise ArticleLoadError(
+            [ValidationIssue(path=str(path), reason="missing front matter ('---' on line 1)", line=1)]
+        )
     try:
         end = next(i for i in range(1, len(lines)) if lines[i].strip() == "---")
     except StopIteration:

@@ -32,7 +32,9 @@ def post_followup(body: FollowupRequest, answers: AnswersDep, metrics: MetricsDe
     response_class=StreamingResponse,
     responses={200: {"content": {"text/event-stream": {}}}},
 )
-def stream_followup(body: FollowupRequest, answers: AnswersDep, metrics: MetricsDep, request: Request) -> StreamingResponse:
+def stream_followup(
+    body: FollowupRequest, answers: AnswersDep, metrics: MetricsDep, request: Request
+) -> StreamingResponse:
     request_id = _request_id(request)
 
     def events() -> Iterator[str]:
