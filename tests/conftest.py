@@ -43,3 +43,14 @@ def shared_dir() -> Path:
     if not (SHARED / "data").is_dir():
         pytest.skip(f"needs the shared data folder {SHARED}/data (absent on this machine)")
     return SHARED
+
+
+@pytest.fixture(scope="session")
+def corpus_data_dir(tmp_path_factory: pytest.TempPathFactory, embedder: SentenceTransformerEmbedder) -> DataDir:
+    """The bundled corpus ingested once per session with the real model into embedded Chroma (read-only use)."""
+    from ingest.pipeline import run_ingest
+
+    data = DataDir(tmp_path_factory.mktemp("corpus-index") / "data")
+    report = run_ingest([CORPUS], data_dir=data, embedder=embedder, chroma=ChromaSettings())
+    assert report.ok, [str(issue) for issue in report.rejected]
+    return data
