@@ -12,7 +12,7 @@ from collections.abc import Iterator
 
 from ingest.models import Article, Chunk, Claim, SourceFormat
 
-CHUNKER_VERSION = "c1"
+CHUNKER_VERSION = "c2"
 SUMMARY_SECTION = "Summary"
 MAX_SENTENCES = 3
 # A passage stops growing past this many words, so long MedQuAD answers stay claim-sized.
@@ -22,6 +22,7 @@ MAX_SENTENCE_WORDS = 90
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])[\"')\]]?\s+(?=[A-Z0-9\"'(\[])")
 _ABBREVIATION = re.compile(r"\b(?:e\.g|i\.e|vs|etc|Dr|Mr|Mrs|Ms|St|Fig|No|approx|cf)\.$", re.IGNORECASE)
+_ABBREVIATION_WINDOW = 16
 
 
 def chunk_article(article: Article) -> list[Chunk]:
@@ -75,7 +76,11 @@ def split_sentences(text: str) -> list[str]:
     start = 0
     for match in _SENTENCE_END.finditer(text):
         candidate = text[start : match.start() + 1].strip()
-        if _ABBREVIATION.search(text[: match.start() + 1]):
+        # Look only at the few characters before the full stop: searching the whole prefix made long
+        # MedQuAD answers quadratic. The window is wider than the longest abbreviation, so the `\b`
+        # before it still sees the preceding character and the result is unchanged.
+        end = match.start()  # just after the full stop: `$` in _ABBREVIATION anchors there
+        if _ABBREVIATION.search(text, max(0, end - _ABBREVIATION_WINDOW), end):
             continue
         if candidate:
             sentences.append(candidate)

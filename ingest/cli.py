@@ -1,4 +1,8 @@
-"""`vademecum ingest`: load article files into a new index version, with a progress bar and a summary."""
+"""`vademecum ingest`: load article files into a new index version, with a progress bar and a summary.
+
+`vademecum index status` shows the active version and those kept for rollback; `vademecum index rollback`
+makes the previous kept version active again.
+"""
 
 from __future__ import annotations
 
@@ -8,10 +12,11 @@ from pathlib import Path
 from typing import Any
 
 from ingest.embedding import SentenceTransformerEmbedder
-from ingest.layout import DataDir, IndexBusyError
+from ingest.layout import DataDir, IndexBusyError, IndexMissingError, NoPreviousVersionError, WriterLock
 from ingest.loading import load_inputs
 from ingest.pipeline import IngestOptions, IngestReport, run_ingest
 from ingest.settings import Settings, get_settings
+from ingest.version import read_manifest
 
 EXIT_OK, EXIT_REJECTED, EXIT_BUSY = 0, 1, 2
 
@@ -30,6 +35,17 @@ def add_ingest_commands(commands: Any) -> None:
     parser.add_argument("--check", action="store_true", help="only validate the files; write nothing")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     parser.set_defaults(run=run_ingest_command)
+
+    index = commands.add_parser("index", help="show the active index version, or roll back to the previous one")
+    actions = index.add_subparsers(dest="index_command", required=True, metavar="ACTION")
+    status = actions.add_parser("status", help="print the active index version and the versions kept for rollback")
+    status.set_defaults(run=run_status_command)
+    rollback = actions.add_parser(
+        "rollback",
+        help="make the previous kept index version active again",
+        description="Switch the active-version pointer back to the newest version kept for rollback.",
+    )
+    rollback.set_defaults(run=run_rollback_command)
 
 
 def run_ingest_command(args: argparse.Namespace, settings: Settings | None = None) -> int:
@@ -117,3 +133,42 @@ class ProgressBar:
         bar.total = total
         bar.n = done
         bar.refresh()
+
+
+def run_status_command(args: argparse.Namespace, settings: Settings | None = None) -> int:
+    data_dir = DataDir((settings or get_settings()).data_dir)
+    pointer = data_dir.read_pointer()
+    if pointer is None:
+        print(f"vademecum index: no index in {data_dir.root}: run `vademecum ingest` first", file=sys.stderr)
+        return EXIT_REJECTED
+    print(f"active index version: {_describe(data_dir, pointer.version)}, since {pointer.switched_at}")
+    for version in pointer.previous:
+        print(f"kept for rollback: {_describe(data_dir, version)}")
+    return EXIT_OK
+
+
+def run_rollback_command(args: argparse.Namespace, settings: Settings | None = None) -> int:
+    data_dir = DataDir((settings or get_settings()).data_dir)
+    try:
+        # Under the writer lock, so a rollback never races an ingest's switch.
+        with WriterLock(data_dir):
+            before = data_dir.read_pointer()
+            pointer = data_dir.rollback()
+    except IndexBusyError as error:
+        print(f"vademecum index rollback: {error}", file=sys.stderr)
+        return EXIT_BUSY
+    except (IndexMissingError, NoPreviousVersionError) as error:
+        print(f"vademecum index rollback: {error}", file=sys.stderr)
+        return EXIT_REJECTED
+    print(f"rolled back from {before.version if before else '?'}")
+    print(f"active index version: {_describe(data_dir, pointer.version)}")
+    print("note: a running service keeps the version it opened; restart it with `vademecum serve --no-ingest`")
+    return EXIT_OK
+
+
+def _describe(data_dir: DataDir, version: str) -> str:
+    directory = data_dir.version_dir(version)
+    if not directory.is_dir():
+        return f"{version} (missing)"
+    manifest = read_manifest(directory)
+    return f"{version} ({len(manifest.articles)} articles, {manifest.passage_count} passages, {manifest.model_name})"

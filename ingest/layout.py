@@ -41,6 +41,10 @@ class IndexMissingError(Exception):
     """No active index version (nothing ingested yet, or the pointer names a missing version)."""
 
 
+class NoPreviousVersionError(Exception):
+    """A rollback was asked for, but no earlier version is kept."""
+
+
 @dataclass(frozen=True)
 class DataDir:
     root: Path
@@ -85,6 +89,27 @@ class DataDir:
         pointer = Pointer(
             version=version,
             previous=[v for v in history if v != version],
+            switched_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        )
+        write_atomically(self.pointer_path, pointer.model_dump_json(indent=2))
+        return pointer
+
+    def rollback(self) -> Pointer:
+        """Make the newest kept previous version active again (one atomic rename). Call under the lock.
+
+        The version rolled back from stays on disk (a running service may still be reading it) until the
+        next writer's remove_stale.
+        """
+        old = self.read_pointer()
+        if old is None:
+            raise IndexMissingError(f"no index in {self.root}: nothing to roll back")
+        kept = [v for v in old.previous if self.version_dir(v).is_dir()]
+        if not kept:
+            raise NoPreviousVersionError(f"no previous index version is kept in {self.root}: nothing to roll back to")
+        target = kept[0]
+        pointer = Pointer(
+            version=target,
+            previous=kept[1:],
             switched_at=datetime.now(UTC).isoformat(timespec="seconds"),
         )
         write_atomically(self.pointer_path, pointer.model_dump_json(indent=2))

@@ -18,7 +18,7 @@ from ingest.layout import DataDir, WriterLock, new_version_id
 from ingest.loading import LoadedInputs, load_inputs
 from ingest.models import Article, ValidationIssue
 from ingest.settings import ChromaSettings
-from ingest.version import read_articles, read_manifest
+from ingest.version import Manifest, read_articles, read_manifest
 from ingest.version_builder import PreviousIndex, VersionBuilder, drop_collections
 
 Progress = Callable[[str, int, int], None]
@@ -88,12 +88,19 @@ def _ingest_locked(
         report.not_written = "--strict and some articles were rejected"
         return report
 
-    previous = _previous_index(data_dir, embedder, options.rebuild)
-    old_articles = previous.articles if previous else {}
-    articles = _merge(old_articles, inputs, options.prune, report)
-    report.passages_total = previous.manifest.passage_count if previous else 0
+    # The article set always carries over from the active version; only its vectors depend on the model,
+    # the chunker and --rebuild. (Starting from no articles there silently dropped every indexed article
+    # missing from PATHS, and reported unchanged ones as added.)
+    active = _active_index(data_dir)
+    previous = active if active and not options.rebuild and _reusable(active.manifest, embedder) else None
+    articles = _merge(active.articles if active else {}, inputs, options.prune, report)
+    report.passages_total = active.manifest.passage_count if active else 0
     if previous and not (report.added or report.updated or report.removed):
         report.not_written = "no changes"
+        return report
+    if not articles:
+        # An empty version answers nothing (and bm25s cannot index an empty corpus): keep what is served.
+        report.not_written = "the new version would hold no articles"
         return report
 
     version = new_version_id()
@@ -110,18 +117,18 @@ def _ingest_locked(
     return report
 
 
-def _previous_index(data_dir: DataDir, embedder: Embedder, rebuild: bool) -> PreviousIndex | None:
-    """The active version, if it can be reused: same model and chunker, and no --rebuild."""
-    if rebuild:
-        return None
+def _active_index(data_dir: DataDir) -> PreviousIndex | None:
+    """The active version, if there is one."""
     pointer = data_dir.read_pointer()
     if pointer is None or not data_dir.version_dir(pointer.version).is_dir():
         return None
     directory = data_dir.version_dir(pointer.version)
-    manifest = read_manifest(directory)
-    if manifest.model_name != embedder.model_name or manifest.chunker_version != CHUNKER_VERSION:
-        return None
-    return PreviousIndex(directory=directory, manifest=manifest, articles=read_articles(directory))
+    return PreviousIndex(directory=directory, manifest=read_manifest(directory), articles=read_articles(directory))
+
+
+def _reusable(manifest: Manifest, embedder: Embedder) -> bool:
+    """Whether a version's vectors can be reused: same model and chunker."""
+    return manifest.model_name == embedder.model_name and manifest.chunker_version == CHUNKER_VERSION
 
 
 def _merge(old: dict[str, Article], inputs: LoadedInputs, prune: bool, report: IngestReport) -> dict[str, Article]:
@@ -139,9 +146,14 @@ def _merge(old: dict[str, Article], inputs: LoadedInputs, prune: bool, report: I
     if prune:
         present = {a.id for a in inputs.articles}
         # An article whose file is present but invalid is not pruned: a typo must not delete served content.
-        rejected_paths = {issue.path for issue in inputs.rejected}
+        # Paths are compared resolved: `corpus/x.md` and `/abs/corpus/x.md` are the same file.
+        rejected_paths = {_resolved(issue.path) for issue in inputs.rejected}
         for article_id, article in old.items():
-            if article_id not in present and article.source_path not in rejected_paths:
+            if article_id not in present and _resolved(article.source_path) not in rejected_paths:
                 report.removed.append(article_id)
                 del merged[article_id]
     return merged
+
+
+def _resolved(path: str | None) -> str | None:
+    return str(Path(path).resolve()) if path else None
