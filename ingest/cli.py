@@ -1,7 +1,10 @@
 """`vademecum ingest`: load article files into a new index version, with a progress bar and a summary.
 
-`vademecum index status` shows the active version and those kept for rollback; `vademecum index rollback`
-makes the previous kept version active again.
+`vademecum index status` shows the active version and those kept for rollback, checking every file of
+each; `vademecum index rollback` makes the previous kept version active again.
+
+Exit codes: 0 done; 1 articles rejected (or nothing to roll back); 2 another ingest holds the lock;
+3 the index could not be written (disk full, read-only) or the active version is corrupt.
 """
 
 from __future__ import annotations
@@ -12,13 +15,20 @@ from pathlib import Path
 from typing import Any
 
 from ingest.embedding import SentenceTransformerEmbedder
-from ingest.layout import DataDir, IndexBusyError, IndexMissingError, NoPreviousVersionError, WriterLock
+from ingest.layout import (
+    DataDir,
+    IndexBusyError,
+    IndexMissingError,
+    IndexWriteError,
+    NoPreviousVersionError,
+    WriterLock,
+)
 from ingest.loading import load_inputs
 from ingest.pipeline import IngestOptions, IngestReport, run_ingest
 from ingest.settings import Settings, get_settings
-from ingest.version import read_manifest
+from ingest.version import IndexCorruptError, verify_version
 
-EXIT_OK, EXIT_REJECTED, EXIT_BUSY = 0, 1, 2
+EXIT_OK, EXIT_REJECTED, EXIT_BUSY, EXIT_FAILED = 0, 1, 2, 3
 
 
 def add_ingest_commands(commands: Any) -> None:
@@ -30,7 +40,11 @@ def add_ingest_commands(commands: Any) -> None:
     )
     parser.add_argument("paths", nargs="*", type=Path, help="files or folders (default: the corpus folder)")
     parser.add_argument("--prune", action="store_true", help="remove indexed articles not present in PATHS")
-    parser.add_argument("--rebuild", action="store_true", help="re-embed everything into a fresh version")
+    parser.add_argument(
+        "--rebuild",
+        action="store_true",
+        help="re-embed everything into a fresh version; also repairs a corrupt active version",
+    )
     parser.add_argument("--strict", action="store_true", help="write nothing if any article is rejected")
     parser.add_argument("--check", action="store_true", help="only validate the files; write nothing")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -79,6 +93,10 @@ def run_ingest_command(args: argparse.Namespace, settings: Settings | None = Non
         except IndexBusyError as error:
             print(f"vademecum ingest: {error}", file=sys.stderr)
             return EXIT_BUSY
+        except (IndexWriteError, IndexCorruptError) as error:
+            # A full disk, a read-only data directory or a damaged active version: one clear line, no traceback.
+            print(f"vademecum ingest: {error}", file=sys.stderr)
+            return EXIT_FAILED
     print_report(report)
     return EXIT_OK if report.ok else EXIT_REJECTED
 
@@ -94,6 +112,8 @@ def _check(paths: list[Path]) -> int:
 
 
 def print_report(report: IngestReport) -> None:
+    for warning in report.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
     for issue in report.rejected:
         print(f"rejected: {issue}", file=sys.stderr)
     print(
@@ -141,9 +161,14 @@ def run_status_command(args: argparse.Namespace, settings: Settings | None = Non
     if pointer is None:
         print(f"vademecum index: no index in {data_dir.root}: run `vademecum ingest` first", file=sys.stderr)
         return EXIT_REJECTED
-    print(f"active index version: {_describe(data_dir, pointer.version)}, since {pointer.switched_at}")
+    active, intact = _describe(data_dir, pointer.version)
+    print(f"active index version: {active}, since {pointer.switched_at}")
     for version in pointer.previous:
-        print(f"kept for rollback: {_describe(data_dir, version)}")
+        print(f"kept for rollback: {_describe(data_dir, version)[0]}")
+    if not intact:
+        hint = "the active version is missing or damaged: run `vademecum ingest --rebuild`"
+        print(f"vademecum index: {hint}", file=sys.stderr)
+        return EXIT_FAILED
     return EXIT_OK
 
 
@@ -157,18 +182,26 @@ def run_rollback_command(args: argparse.Namespace, settings: Settings | None = N
     except IndexBusyError as error:
         print(f"vademecum index rollback: {error}", file=sys.stderr)
         return EXIT_BUSY
+    except IndexWriteError as error:
+        print(f"vademecum index rollback: {error}", file=sys.stderr)
+        return EXIT_FAILED
     except (IndexMissingError, NoPreviousVersionError) as error:
         print(f"vademecum index rollback: {error}", file=sys.stderr)
         return EXIT_REJECTED
     print(f"rolled back from {before.version if before else '?'}")
-    print(f"active index version: {_describe(data_dir, pointer.version)}")
+    print(f"active index version: {_describe(data_dir, pointer.version)[0]}")
     print("note: a running service keeps the version it opened; restart it with `vademecum serve --no-ingest`")
     return EXIT_OK
 
 
-def _describe(data_dir: DataDir, version: str) -> str:
+def _describe(data_dir: DataDir, version: str) -> tuple[str, bool]:
+    """A version's line for `index status`, and whether it is intact (every file checked, Chroma not opened)."""
     directory = data_dir.version_dir(version)
     if not directory.is_dir():
-        return f"{version} (missing)"
-    manifest = read_manifest(directory)
-    return f"{version} ({len(manifest.articles)} articles, {manifest.passage_count} passages, {manifest.model_name})"
+        return f"{version} (missing)", False
+    try:
+        manifest = verify_version(directory)
+    except IndexCorruptError as error:
+        return f"{version} CORRUPT ({error.file}: {error.reason})", False
+    summary = f"{len(manifest.articles)} articles, {manifest.passage_count} passages, {manifest.model_name}"
+    return f"{version} ({summary})", True

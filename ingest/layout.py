@@ -7,6 +7,7 @@
       versions/.build-<v>/   a version being built; never read, removed by the next writer
 
 Readers only ever open the version ACTIVE names, so a writer killed at any point leaves them untouched.
+A writer that fails (disk full, read-only filesystem) removes what it wrote and raises IndexWriteError.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import os
 import secrets
 import shutil
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -35,6 +36,10 @@ class Pointer(BaseModel):
 
 class IndexBusyError(Exception):
     """Another writer holds the lock."""
+
+
+class IndexWriteError(Exception):
+    """The index could not be written (disk full, read-only filesystem, I/O error); the active version is unchanged."""
 
 
 class IndexMissingError(Exception):
@@ -82,10 +87,14 @@ class DataDir:
             raise IndexMissingError(f"{self.pointer_path} names version {pointer.version}, which is missing")
         return directory
 
-    def switch_to(self, version: str, keep_previous: int) -> Pointer:
-        """Make `version` the active one with one atomic rename; remember older ones for rollback."""
+    def switch_to(self, version: str, keep_previous: int, *, skip: Collection[str] = ()) -> Pointer:
+        """Make `version` the active one with one atomic rename; remember older ones for rollback.
+
+        Versions in `skip` (a corrupt one being replaced) are not kept: rolling back to them would serve
+        nothing, and they would take the place of an intact older version.
+        """
         old = self.read_pointer()
-        history = ([old.version, *old.previous] if old else [])[:keep_previous]
+        history = [v for v in ([old.version, *old.previous] if old else []) if v not in skip][:keep_previous]
         pointer = Pointer(
             version=version,
             previous=[v for v in history if v != version],
@@ -120,6 +129,9 @@ class DataDir:
         pointer = self.read_pointer()
         keep = {pointer.version, *pointer.previous} if pointer else set()
         removed: list[str] = []
+        # The temp file of a pointer switch that was killed or failed half-way (see write_atomically).
+        for temp in self.root.glob(f".{self.pointer_path.name}.*.tmp"):
+            temp.unlink(missing_ok=True)
         if not self.versions.is_dir():
             return removed
         for entry in sorted(self.versions.iterdir()):
@@ -144,11 +156,16 @@ def write_atomically(path: Path, text: str) -> None:
     """Write a sibling temp file, fsync it, then rename over `path`: readers see old or new, never half."""
     path.parent.mkdir(parents=True, exist_ok=True)
     temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with temp.open("w", encoding="utf-8") as handle:
-        handle.write(text)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(temp, path)
+    try:
+        with temp.open("w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temp, path)
+    except BaseException:
+        # A full disk fails the write or the fsync: leave no half-written temp file behind.
+        temp.unlink(missing_ok=True)
+        raise
     _fsync_dir(path.parent)
 
 
@@ -168,8 +185,15 @@ class WriterLock:
         self._handle: IO[str] | None = None
 
     def __enter__(self) -> WriterLock:
-        self._data_dir.root.mkdir(parents=True, exist_ok=True)
-        handle = self._data_dir.lock_path.open("a+", encoding="utf-8")
+        try:
+            self._data_dir.root.mkdir(parents=True, exist_ok=True)
+            handle = self._data_dir.lock_path.open("a+", encoding="utf-8")
+        except OSError as error:
+            # A read-only data directory fails here, before anything is written: say so, not a traceback.
+            reason = error.strerror or str(error)
+            raise IndexWriteError(
+                f"cannot write to the data directory {self._data_dir.root}: {reason}; nothing was changed"
+            ) from error
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -179,10 +203,13 @@ class WriterLock:
             raise IndexBusyError(
                 f"another ingest is writing to {self._data_dir.root} ({holder}); try again when it has finished"
             ) from None
-        handle.seek(0)
-        handle.truncate()
-        handle.write(f"pid {os.getpid()} since {datetime.now(UTC).isoformat(timespec='seconds')}\n")
-        handle.flush()
+        note = f"pid {os.getpid()} since {datetime.now(UTC).isoformat(timespec='seconds')}\n"
+        try:
+            # Unbuffered, so a failed write leaves nothing pending for close() to fail on again.
+            os.ftruncate(handle.fileno(), 0)
+            os.write(handle.fileno(), note.encode())
+        except OSError:
+            pass  # the note only names the holder for others; a full disk must fail in the build, not here
         self._handle = handle
         return self
 

@@ -2,23 +2,31 @@
 
 The run holds the writer lock throughout. It builds into `versions/.build-<v>/` and only a finished
 build is renamed into place and named by the pointer, so killing it at any point changes nothing that
-readers see; the next run deletes the leftovers and starts again.
+readers see; the next run deletes the leftovers and starts again. A build that fails (disk full, I/O
+error, Chroma refusing a write) is removed at once and reported as IndexWriteError.
+
+A corrupt active version stops a normal run with IndexCorruptError; `--rebuild` reads nothing of it but
+its article list, and builds from PATHS alone (with a warning) when even that is unreadable.
 """
 
 from __future__ import annotations
 
+import contextlib
+import shutil
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from chromadb.errors import ChromaError
+
 from ingest.chunking import CHUNKER_VERSION
 from ingest.embedding import Embedder
-from ingest.layout import DataDir, WriterLock, new_version_id
+from ingest.layout import DataDir, IndexWriteError, WriterLock, new_version_id
 from ingest.loading import LoadedInputs, load_inputs
 from ingest.models import Article, ValidationIssue
 from ingest.settings import ChromaSettings
-from ingest.version import Manifest, read_articles, read_manifest
+from ingest.version import IndexCorruptError, Manifest, read_articles, read_manifest, verify_version
 from ingest.version_builder import PreviousIndex, VersionBuilder, drop_collections
 
 Progress = Callable[[str, int, int], None]
@@ -37,6 +45,8 @@ class IngestReport:
     version: str | None = None
     # Why nothing was written, when nothing was (strict mode, duplicate ids, no changes).
     not_written: str | None = None
+    # Problems the run worked around (a corrupt version replaced by --rebuild, a cleanup left for later).
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -63,9 +73,10 @@ def run_ingest(
 ) -> IngestReport:
     options = options or IngestOptions()
     started = clock()
+    report = IngestReport()
     with WriterLock(data_dir):
-        data_dir.remove_stale(on_remove=lambda v: drop_collections(chroma, v))
-        report = _ingest_locked(paths, data_dir, embedder, chroma, options, progress)
+        _remove_stale(data_dir, chroma, report)
+        _ingest_locked(paths, data_dir, embedder, chroma, options, progress, report)
     report.seconds = clock() - started
     return report
 
@@ -77,53 +88,146 @@ def _ingest_locked(
     chroma: ChromaSettings,
     options: IngestOptions,
     progress: Progress | None,
-) -> IngestReport:
+    report: IngestReport,
+) -> None:
     inputs = load_inputs(paths)
-    report = IngestReport(rejected=list(inputs.rejected))
+    report.rejected = list(inputs.rejected)
     if inputs.duplicates:
         report.rejected.extend(inputs.duplicates)
         report.not_written = "duplicate article ids"
-        return report
+        return
     if options.strict and inputs.rejected:
         report.not_written = "--strict and some articles were rejected"
-        return report
+        return
 
     # The article set always carries over from the active version; only its vectors depend on the model,
     # the chunker and --rebuild. (Starting from no articles there silently dropped every indexed article
     # missing from PATHS, and reported unchanged ones as added.)
-    active = _active_index(data_dir)
-    previous = active if active and not options.rebuild and _reusable(active.manifest, embedder) else None
+    active = _active_index(data_dir, options.rebuild, report)
+    previous = None
+    if active and active.manifest and not options.rebuild and _reusable(active.manifest, embedder):
+        previous = PreviousIndex(directory=active.directory, manifest=active.manifest, articles=active.articles)
     articles = _merge(active.articles if active else {}, inputs, options.prune, report)
-    report.passages_total = active.manifest.passage_count if active else 0
+    report.passages_total = active.manifest.passage_count if active and active.manifest else 0
     if previous and not (report.added or report.updated or report.removed):
         report.not_written = "no changes"
-        return report
+        return
     if not articles:
         # An empty version answers nothing (and bm25s cannot index an empty corpus): keep what is served.
         report.not_written = "the new version would hold no articles"
-        return report
+        return
 
     version = new_version_id()
-    build_dir = data_dir.build_dir(version)
-    builder = VersionBuilder(version=version, directory=build_dir, embedder=embedder, chroma=chroma, previous=previous)
-    built = builder.build(list(articles.values()), inputs_mtime=inputs.newest_mtime, progress=progress)
-    final_dir = data_dir.version_dir(version)
-    build_dir.rename(final_dir)
-    data_dir.switch_to(version, options.keep_previous)
-    data_dir.remove_stale(on_remove=lambda v: drop_collections(chroma, v))
+    builder = VersionBuilder(
+        version=version, directory=data_dir.build_dir(version), embedder=embedder, chroma=chroma, previous=previous
+    )
+    try:
+        built = builder.build(list(articles.values()), inputs_mtime=inputs.newest_mtime, progress=progress)
+        builder.directory.rename(data_dir.version_dir(version))
+        if active and active.corrupt:  # a keyword only when needed: test doubles override switch_to(v, keep)
+            data_dir.switch_to(version, options.keep_previous, skip={active.version})
+        else:
+            data_dir.switch_to(version, options.keep_previous)
+    except BaseException as error:
+        # Without this a failed build stayed on disk until the next run, and a full disk stayed full.
+        _discard(data_dir, chroma, version)
+        if isinstance(error, OSError | ChromaError):
+            raise IndexWriteError(_write_failure(data_dir, version, error)) from error
+        raise
+    _remove_stale(data_dir, chroma, report)
     report.version = version
     report.passages_embedded = built.passages_embedded
     report.passages_total = built.passages_total
-    return report
 
 
-def _active_index(data_dir: DataDir) -> PreviousIndex | None:
-    """The active version, if there is one."""
+def _discard(data_dir: DataDir, chroma: ChromaSettings, version: str) -> None:
+    """Remove a version that failed before it became active (never the active one)."""
+    try:
+        pointer = data_dir.read_pointer()
+    except (OSError, ValueError):
+        return  # the pointer cannot be read: leave the leftovers to the next run's remove_stale
+    if pointer is not None and pointer.version == version:
+        return
+    for directory in (data_dir.build_dir(version), data_dir.version_dir(version)):
+        shutil.rmtree(directory, ignore_errors=True)
+    # An unreachable server: the next run's remove_stale drops them.
+    with contextlib.suppress(OSError, ChromaError):
+        drop_collections(chroma, version)
+
+
+def _write_failure(data_dir: DataDir, version: str, error: BaseException) -> str:
+    reason = f"Chroma: {error}" if isinstance(error, ChromaError) else str(error)
+    try:
+        free = f"{shutil.disk_usage(data_dir.root).free // 1024} KiB free there"
+    except OSError:
+        free = "free space unknown"
+    try:
+        pointer = data_dir.read_pointer()
+    except (OSError, ValueError):
+        pointer = None
+    active = f"the active version {pointer.version} is unchanged" if pointer else "there is still no active version"
+    return (
+        f"could not write index version {version} in {data_dir.versions} ({free}): {reason}; "
+        f"the partial version was removed and {active}"
+    )
+
+
+def _remove_stale(data_dir: DataDir, chroma: ChromaSettings, report: IngestReport) -> None:
+    """Delete leftovers of earlier runs; best effort, since the next run tries again."""
+    try:
+        data_dir.remove_stale(on_remove=lambda v: drop_collections(chroma, v))
+    except (OSError, ChromaError) as error:
+        report.warnings.append(f"could not remove old index versions ({error}); the next ingest tries again")
+
+
+@dataclass
+class ActiveIndex:
+    directory: Path
+    # None when --rebuild found the manifest unreadable.
+    manifest: Manifest | None
+    articles: dict[str, Article]
+    # Set when --rebuild found the version corrupt: it is replaced, and not kept for rollback.
+    corrupt: bool = False
+
+    @property
+    def version(self) -> str:
+        return self.directory.name
+
+
+def _active_index(data_dir: DataDir, rebuild: bool, report: IngestReport) -> ActiveIndex | None:
+    """The active version, if there is one.
+
+    A normal run raises IndexCorruptError if any file of it is damaged (the CLI then points to --rebuild).
+    A rebuild needs only its articles, since the version may be damaged: that is usually why one rebuilds.
+    """
     pointer = data_dir.read_pointer()
     if pointer is None or not data_dir.version_dir(pointer.version).is_dir():
         return None
     directory = data_dir.version_dir(pointer.version)
-    return PreviousIndex(directory=directory, manifest=read_manifest(directory), articles=read_articles(directory))
+    if not rebuild:
+        # Checked whole, not just the files this run reads: a damaged version must not pass as "no changes",
+        # nor be kept for rollback behind a new one. The error tells the operator to --rebuild.
+        return ActiveIndex(directory, verify_version(directory), read_articles(directory))
+    try:
+        return ActiveIndex(directory, verify_version(directory), read_articles(directory))
+    except IndexCorruptError as error:
+        report.warnings.append(
+            f"index version {error.version} is corrupt ({error.file}: {error.reason}): "
+            "it is replaced by a fresh build and not kept for rollback"
+        )
+    try:
+        articles = read_articles(directory)
+    except IndexCorruptError:
+        report.warnings.append(
+            f"the articles of index version {pointer.version} are unreadable: building from PATHS only, "
+            "so indexed articles missing from PATHS are dropped"
+        )
+        articles = {}
+    try:
+        manifest: Manifest | None = read_manifest(directory)
+    except IndexCorruptError:
+        manifest = None
+    return ActiveIndex(directory, manifest, articles, corrupt=True)
 
 
 def _reusable(manifest: Manifest, embedder: Embedder) -> bool:

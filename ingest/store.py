@@ -2,10 +2,17 @@
 
 Vectors are always computed by our own embedder and passed in; the adapter below exists only so that
 Chroma never falls back to its default embedding function (which downloads a model).
+
+Embedded Chroma cannot be opened on a read-only filesystem: chromadb 1.5's PersistentClient inserts a row
+into its `acquire_write` table every time it opens a database (even with migrations="validate"), so it
+fails with SQLite's "attempt to write a readonly database" (chroma-core/chroma#1438 asks for a read-only
+client). make_client says so with ChromaReadOnlyError instead; serve a read-only index through a Chroma
+server (`VADEMECUM_CHROMA__MODE=http`), whose own volume stays writable.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -15,24 +22,59 @@ from chromadb.api import ClientAPI
 from chromadb.api.models.Collection import Collection
 from chromadb.api.types import Embeddable, EmbeddingFunction, Embeddings
 from chromadb.config import Settings as ChromaClientSettings
+from chromadb.errors import ChromaError, NotFoundError
 
 from ingest.chunking import CHUNKER_VERSION
 from ingest.embedding import Embedder, model_slug
 from ingest.models import Chunk, ReferenceType
 from ingest.settings import ChromaSettings
+from ingest.version import CHROMA_DB, CHROMA_DIR, IndexCorruptError, corrupt
 
 PASSAGES = "passages"
 QUESTIONS = "questions"
+# SQLite's words for a database file that is damaged rather than busy or incompatible.
+_CORRUPT_DATABASE = ("not a database", "malformed", "no such table")
 
 
-def make_client(settings: ChromaSettings, persist_dir: Path | None) -> ClientAPI:
-    """A Chroma client with telemetry off: embedded in `persist_dir`, or the configured server."""
+class ChromaReadOnlyError(Exception):
+    """Embedded Chroma cannot open an index version on a read-only filesystem (see the module docstring)."""
+
+    def __init__(self, persist_dir: Path) -> None:
+        super().__init__(
+            f"embedded Chroma cannot open {persist_dir} read-only: chromadb {chromadb.__version__} writes to "
+            f"{CHROMA_DB} every time it opens it (chroma-core/chroma#1438); serve from a writable data directory, "
+            "or use a Chroma server (VADEMECUM_CHROMA__MODE=http) for a read-only one"
+        )
+        self.persist_dir = persist_dir
+
+
+def make_client(settings: ChromaSettings, persist_dir: Path | None, *, create: bool = False) -> ClientAPI:
+    """A Chroma client with telemetry off: embedded in `persist_dir`, or the configured server.
+
+    Without `create`, the embedded database must already exist: a missing or damaged one raises
+    IndexCorruptError (PersistentClient would otherwise create an empty one inside a served version).
+    """
     client_settings = ChromaClientSettings(anonymized_telemetry=False, allow_reset=False)
     if settings.mode == "http":
         return chromadb.HttpClient(host=settings.host, port=settings.port, ssl=settings.ssl, settings=client_settings)
     if persist_dir is None:
         raise ValueError("embedded Chroma needs a directory")
-    return chromadb.PersistentClient(path=str(persist_dir), settings=client_settings)
+    if create:
+        return chromadb.PersistentClient(path=str(persist_dir), settings=client_settings)
+    database = persist_dir / CHROMA_DB
+    if not database.is_file():
+        raise corrupt(persist_dir, f"{CHROMA_DB} missing" if persist_dir.is_dir() else "missing")
+    # Checked first: the error Chroma raises says only "attempt to write a readonly database".
+    if not (os.access(persist_dir, os.W_OK) and os.access(database, os.W_OK)):
+        raise ChromaReadOnlyError(persist_dir)
+    try:
+        return chromadb.PersistentClient(path=str(persist_dir), settings=client_settings)
+    except ChromaError as error:
+        if "readonly database" in str(error):
+            raise ChromaReadOnlyError(persist_dir) from error
+        if any(words in str(error) for words in _CORRUPT_DATABASE):
+            raise corrupt(persist_dir, f"{CHROMA_DB}: {error}") from error
+        raise
 
 
 def close_client(client: ClientAPI) -> None:
@@ -80,7 +122,19 @@ def open_collection(client: ClientAPI, name: str, embedder: Embedder, *, create:
     function = EmbedderFunction(embedder)
     if create:
         return client.create_collection(name, embedding_function=function, configuration={"hnsw": {"space": "cosine"}})
-    return client.get_collection(name, embedding_function=function)
+    try:
+        return client.get_collection(name, embedding_function=function)
+    except NotFoundError as error:
+        # A version whose manifest names a collection its store lacks cannot answer: report it as corrupt.
+        raise IndexCorruptError(_version_of(client, name), f"{CHROMA_DIR} collection {name}", "missing") from error
+
+
+def _version_of(client: ClientAPI, collection: str) -> str:
+    """The index version a collection belongs to: its directory when embedded, its name's suffix on a server."""
+    settings = client.get_settings()
+    if settings.is_persistent and settings.persist_directory:
+        return Path(settings.persist_directory).parent.name
+    return collection.split(f"-{CHUNKER_VERSION}-", 1)[-1]
 
 
 def chunk_metadata(chunk: Chunk) -> dict[str, str | int | bool]:

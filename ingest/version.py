@@ -8,6 +8,9 @@ versions/<v>/questions.jsonl        article questions and related questions, poi
 versions/<v>/question_embeddings.npy
 versions/<v>/bm25/                  bm25s index over the passages
 versions/<v>/chroma/                embedded Chroma (absent in server mode)
+
+Every reader here raises IndexCorruptError, naming the version and the file, when a file is missing,
+truncated or not what it should be; `verify_version` checks a whole version that way.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from pathlib import Path
 from typing import TypeVar
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, ValidationError
 
 from ingest.embedding import Vectors
 from ingest.models import Article, Chunk, SourceFormat
@@ -31,8 +34,46 @@ QUESTIONS = "questions.jsonl"
 QUESTION_EMBEDDINGS = "question_embeddings.npy"
 BM25_DIR = "bm25"
 CHROMA_DIR = "chroma"
+CHROMA_DB = "chroma.sqlite3"
+SQLITE_MAGIC = b"SQLite format 3\x00"
 
 Model = TypeVar("Model", bound=BaseModel)
+
+
+class IndexCorruptError(Exception):
+    """A file of an index version is missing, truncated or unreadable: the version must be rebuilt.
+
+    One type for every file, so whoever opens an index (the service's readiness, `vademecum index
+    status`, an ingest) reports any of them the same way; `version` and `file` say which.
+    """
+
+    def __init__(self, version: str, file: str, reason: str) -> None:
+        super().__init__(
+            f"index version {version} is corrupt: {file}: {reason}; rebuild it with `vademecum ingest --rebuild`"
+        )
+        self.version = version
+        self.file = file
+        self.reason = reason
+
+
+def corrupt(path: Path, reason: str) -> IndexCorruptError:
+    """The error for `path`, a file or folder directly inside a version directory."""
+    return IndexCorruptError(path.parent.name, path.name, reason)
+
+
+def describe_error(error: BaseException) -> str:
+    """One short line for why a file could not be read (pydantic and numpy errors are long)."""
+    if isinstance(error, FileNotFoundError):
+        return "missing"
+    if isinstance(error, UnicodeDecodeError):
+        return "not UTF-8 text"
+    if isinstance(error, ValidationError):
+        first = error.errors()[0]
+        where = ".".join(str(part) for part in first["loc"])
+        return f"{where}: {first['msg']}" if where else str(first["msg"])
+    if isinstance(error, OSError) and error.strerror:
+        return error.strerror
+    return str(error) or type(error).__name__
 
 
 class ArticleEntry(BaseModel):
@@ -80,10 +121,18 @@ def write_jsonl(path: Path, items: Iterable[BaseModel]) -> None:
 
 
 def read_jsonl(path: Path, model: type[Model]) -> Iterator[Model]:
-    with path.open(encoding="utf-8") as handle:
-        for line in handle:
-            if line.strip():
-                yield model.model_validate_json(line)
+    try:
+        with path.open(encoding="utf-8") as handle:
+            for number, line in enumerate(handle, 1):
+                if not line.strip():
+                    continue
+                try:
+                    item = model.model_validate_json(line)
+                except ValidationError as error:
+                    raise corrupt(path, f"line {number}: {describe_error(error)}") from error
+                yield item
+    except (OSError, UnicodeDecodeError) as error:
+        raise corrupt(path, describe_error(error)) from error
 
 
 def write_vectors(path: Path, vectors: Vectors) -> None:
@@ -91,11 +140,24 @@ def write_vectors(path: Path, vectors: Vectors) -> None:
 
 
 def read_vectors(path: Path, *, mmap: bool = False) -> Vectors:
-    return np.load(path, mmap_mode="r" if mmap else None, allow_pickle=False)  # type: ignore[no-any-return]
+    try:
+        vectors = np.load(path, mmap_mode="r" if mmap else None, allow_pickle=False)
+    except FileNotFoundError as error:
+        raise corrupt(path, "missing") from error
+    except (OSError, ValueError, EOFError) as error:  # numpy reports a truncated file as ValueError or EOFError
+        raise corrupt(path, f"not a readable .npy array ({describe_error(error)})") from error
+    if not isinstance(vectors, np.ndarray) or vectors.ndim != 2 or vectors.dtype != np.float32:
+        found = f"{getattr(vectors, 'dtype', '?')} {getattr(vectors, 'shape', '')}"
+        raise corrupt(path, f"not a 2-d float32 array: {found}")
+    return vectors
 
 
 def read_manifest(directory: Path) -> Manifest:
-    return Manifest.model_validate_json((directory / MANIFEST).read_text(encoding="utf-8"))
+    path = directory / MANIFEST
+    try:
+        return Manifest.model_validate_json(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValidationError) as error:
+        raise corrupt(path, describe_error(error)) from error
 
 
 def write_manifest(directory: Path, manifest: Manifest) -> None:
@@ -112,6 +174,49 @@ def read_chunks(directory: Path) -> list[Chunk]:
 
 def read_questions(directory: Path) -> list[IndexedQuestion]:
     return list(read_jsonl(directory / QUESTIONS, IndexedQuestion))
+
+
+def verify_version(directory: Path) -> Manifest:
+    """Check that every file of a version is present and consistent with its manifest; raise IndexCorruptError.
+
+    Chroma is checked only for its database file, never opened: opening embedded Chroma writes to it
+    (see ingest.store.make_client), and a check must work on a read-only data directory.
+    """
+    manifest = read_manifest(directory)
+    if manifest.version != directory.name:
+        raise corrupt(directory / MANIFEST, f"names version {manifest.version}")
+    articles = read_articles(directory)
+    if set(articles) != set(manifest.articles):
+        listed = len(manifest.articles)
+        raise corrupt(directory / ARTICLES, f"holds {len(articles)} articles, the manifest lists {listed}")
+    _expect_rows(directory / CHUNKS, len(read_chunks(directory)), manifest.passage_count)
+    _expect_shape(directory / EMBEDDINGS, manifest.passage_count, manifest.dimension)
+    _expect_rows(directory / QUESTIONS, len(read_questions(directory)), manifest.question_count)
+    _expect_shape(directory / QUESTION_EMBEDDINGS, manifest.question_count, manifest.dimension)
+    bm25 = directory / BM25_DIR
+    if not bm25.is_dir() or not any(bm25.iterdir()):
+        raise corrupt(bm25, "missing")
+    if manifest.chroma_mode == "embedded":
+        database = directory / CHROMA_DIR / CHROMA_DB
+        try:
+            with database.open("rb") as handle:
+                header = handle.read(len(SQLITE_MAGIC))
+        except OSError as error:
+            raise corrupt(directory / CHROMA_DIR, f"{CHROMA_DB} {describe_error(error)}") from error
+        if header != SQLITE_MAGIC:
+            raise corrupt(directory / CHROMA_DIR, f"{CHROMA_DB} is not an SQLite database")
+    return manifest
+
+
+def _expect_rows(path: Path, found: int, expected: int) -> None:
+    if found != expected:
+        raise corrupt(path, f"holds {found} rows, the manifest says {expected}")
+
+
+def _expect_shape(path: Path, rows: int, dimension: int) -> None:
+    shape = read_vectors(path, mmap=True).shape
+    if shape != (rows, dimension):
+        raise corrupt(path, f"has shape {shape}, the manifest says {(rows, dimension)}")
 
 
 def summary_line(manifest: Manifest) -> str:

@@ -6,6 +6,7 @@ unchanged article costs no model time and a changed one only pays for the passag
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -128,6 +129,8 @@ class VersionBuilder:
         build_bm25([c.embed_text for c in chunks], self.directory / BM25_DIR)
         passages_name, questions_name = self._write_chroma(chunks, vectors, questions, question_vectors, progress)
 
+        # Counted in one pass: scanning every chunk once per article was quadratic (minutes for MedQuAD).
+        passages_per_article = Counter(c.article_id for c in chunks)
         write_manifest(
             self.directory,
             Manifest(
@@ -144,7 +147,7 @@ class VersionBuilder:
                         content_hash=a.content_hash,
                         source_format=a.source_format,
                         source_path=a.source_path,
-                        passages=sum(1 for c in chunks if c.article_id == a.id),
+                        passages=passages_per_article[a.id],
                     )
                     for a in articles
                 },
@@ -179,7 +182,7 @@ class VersionBuilder:
         passages_name = collection_name(PASSAGES, self.embedder.model_name, suffix)
         questions_name = collection_name(QUESTIONS, self.embedder.model_name, suffix)
         persist_dir = self.directory / CHROMA_DIR if self.chroma.mode == "embedded" else None
-        client = make_client(self.chroma, persist_dir)
+        client = make_client(self.chroma, persist_dir, create=True)
         try:
             passages = open_collection(client, passages_name, self.embedder, create=True)
             add_in_batches(
