@@ -18,6 +18,10 @@ from ingest.formats.common import read_text, validation_issues
 from ingest.models import Article, ArticleLoadError, Claim, Section, SourceFormat, ValidationIssue
 
 _CITATIONS = re.compile(r"\s*\[(\d+(?:\s*,\s*\d+)*)\]\s*$")
+# Required here although the Article model has defaults for them: other formats (MedQuAD) lack them, but a
+# native article without a date, a review status or references is incomplete (corpus/README.md).
+_REQUIRED_KEYS = ("id", "question", "specialty", "last_updated", "review_status", "references")
+_REQUIRED_REFERENCE_KEYS = ("n", "type", "title", "source", "year")
 _FRONT_MATTER_KEYS = {
     "id",
     "question",
@@ -36,6 +40,18 @@ def load_native(path: Path) -> Article:
     front, body, body_line = _split_front_matter(path, text)
     unknown = sorted(set(front) - _FRONT_MATTER_KEYS)
     issues = [ValidationIssue(path=str(path), reason=f"unknown front matter key {k!r}", line=1) for k in unknown]
+    issues += [
+        ValidationIssue(path=str(path), reason=f"{key}: Field required", line=1)
+        for key in _REQUIRED_KEYS
+        if front.get(key) in (None, "", [])
+    ]
+    for position, reference in enumerate(front.get("references") or []):
+        if isinstance(reference, dict):
+            issues += [
+                ValidationIssue(path=str(path), reason=f"references.{position}.{key}: Field required", line=1)
+                for key in _REQUIRED_REFERENCE_KEYS
+                if reference.get(key) in (None, "")
+            ]
     parsed = _parse_body(path, body, body_line)
     issues.extend(parsed.issues)
     if issues:

@@ -186,9 +186,6 @@ class TestReferenceRules:
 
         assert f"references.0.{field}: Field required" in str(error)
 
-    @pytest.mark.xfail(
-        strict=True, reason="corpus/README.md says a reference's year is required; load_native accepts it missing"
-    )
     def test_a_reference_without_a_year_is_rejected(self, tmp_path: Path) -> None:
         """year is a required reference key (corpus/README.md)."""
         load_error(write(tmp_path, VALID.replace("    year: 2020\n", "", 1)))
@@ -210,11 +207,6 @@ class TestFrontMatterRules:
 
         assert f"{field}: Field required" in str(error)
 
-    @pytest.mark.xfail(
-        strict=True,
-        reason="corpus/README.md lists last_updated, review_status and references as required; "
-        "load_native fills defaults instead",
-    )
     @pytest.mark.parametrize("field", ["last_updated", "review_status", "references"])
     def test_a_missing_key_the_readme_requires_is_rejected(self, tmp_path: Path, field: str) -> None:
         """The README's other required keys are enforced too."""
