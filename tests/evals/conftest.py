@@ -1,0 +1,23 @@
+"""Fixtures of the evals tests: a small index of two test articles, built once per module that asks."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from ingest.layout import DataDir
+from ingest.pipeline import run_ingest
+from ingest.settings import ChromaSettings
+
+DATA = Path(__file__).parent / "data"
+GOLDEN = DATA / "golden.jsonl"
+
+
+@pytest.fixture(scope="module")
+def small_index(tmp_path_factory, embedder) -> DataDir:
+    """An index of tests/evals/data/articles (two short articles written for these tests)."""
+    data_dir = DataDir(tmp_path_factory.mktemp("evals") / "data")
+    report = run_ingest([DATA / "articles"], data_dir=data_dir, embedder=embedder, chroma=ChromaSettings())
+    assert report.ok and report.version, report.rejected
+    return data_dir
