@@ -6,28 +6,38 @@ Every error leaves as JSON `{code, message, field}`; no request can produce a st
 from __future__ import annotations
 
 import logging
+import re
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ingest.embedding import Embedder, SentenceTransformerEmbedder
 from ingest.settings import Settings, get_settings
 from service.api import articles, followups, health
-from service.logs import configure_logging
+from service.composition import Composer
+from service.logs import configure_logging, log_request
 from service.metrics import Metrics
 from service.state import ServiceState
 
 log = logging.getLogger("vademecum.service")
 
+# What a route records for the access log; the middleware writes it when the response is complete.
+LOG_FIELDS = "vademecum.log"
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
 
-def create_app(settings: Settings | None = None, embedder: Embedder | None = None) -> FastAPI:
+
+def create_app(
+    settings: Settings | None = None, embedder: Embedder | None = None, composer: Composer | None = None
+) -> FastAPI:
+    """The app. `embedder` and `composer` replace the configured ones (tests, evaluation, a generative composer)."""
     settings = settings or get_settings()
 
     @asynccontextmanager
@@ -39,7 +49,7 @@ def create_app(settings: Settings | None = None, embedder: Embedder | None = Non
             batch_size=settings.embedding.batch_size,
             max_seq_length=settings.embedding.max_seq_length,
         )
-        state = ServiceState(settings=settings, embedder=model)
+        state = ServiceState(settings=settings, embedder=model, composer=composer, metrics=app.state.metrics)
         state.load()
         app.state.service = state
         yield
@@ -49,6 +59,10 @@ def create_app(settings: Settings | None = None, embedder: Embedder | None = Non
         title="Vademecum",
         version="1.0.0",
         summary="Cited follow-up answers from a guideline corpus",
+        description=(
+            "Answers follow-up questions by quoting passages of a curated guideline corpus, with numbered "
+            "citations, a reference list that matches them, related questions and a disclaimer on every answer."
+        ),
         lifespan=lifespan,
     )
     app.state.metrics = Metrics.create()
@@ -56,21 +70,76 @@ def create_app(settings: Settings | None = None, embedder: Embedder | None = Non
     app.include_router(articles.router)
     app.include_router(health.router)
     _install_error_handlers(app)
-    app.middleware("http")(_observe)
+    app.add_middleware(ObserveMiddleware, metrics=app.state.metrics)
     return app
 
 
-async def _observe(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-    """Give each request an id, time it, and count it by route and status code."""
-    request.state.request_id = str(uuid.uuid4())
-    started = time.perf_counter()
-    response = await call_next(request)
-    route = getattr(request.scope.get("route"), "path", "unmatched")
-    metrics: Metrics = request.app.state.metrics
-    metrics.requests.labels(route, str(response.status_code)).inc()
-    metrics.latency.labels(route).observe(time.perf_counter() - started)
-    response.headers["X-Request-ID"] = request.state.request_id
-    return response
+class ObserveMiddleware:
+    """Give each request an id, time it, count it, and write its one access-log line when it is complete.
+
+    Pure ASGI rather than `BaseHTTPMiddleware`: it adds no task or queue per request, and it sees the
+    end of a streamed response, so a stream is timed and logged when its last event has been sent.
+    """
+
+    def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
+        self.app = app
+        self.metrics = metrics
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        request_id = _incoming_request_id(scope) or uuid.uuid4().hex
+        fields: dict[str, Any] = {}
+        scope[LOG_FIELDS] = fields
+        scope.setdefault("state", {})["request_id"] = request_id
+        status_code = 500
+        finished = False
+
+        async def observed_send(message: Message) -> None:
+            nonlocal status_code, finished
+            if message["type"] == "http.response.start":
+                status_code = int(message["status"])
+                headers = list(message.get("headers", []))
+                headers.append((b"x-request-id", request_id.encode("ascii")))
+                message = {**message, "headers": headers}
+            await send(message)
+            if message["type"] == "http.response.body" and not message.get("more_body", False) and not finished:
+                finished = True
+                self._record(scope, request_id, status_code, started, fields)
+
+        try:
+            await self.app(scope, receive, observed_send)
+        except BaseException:
+            if not finished:
+                finished = True
+                self._record(scope, request_id, 500, started, fields)
+            raise
+        if not finished:  # the client went away before the body ended
+            self._record(scope, request_id, status_code, started, {**fields, "incomplete": True})
+
+    def _record(self, scope: Scope, request_id: str, status_code: int, started: float, fields: dict[str, Any]) -> None:
+        elapsed = time.perf_counter() - started
+        route = getattr(scope.get("route"), "path", None) or "unmatched"
+        self.metrics.requests.labels(route, str(status_code)).inc()
+        self.metrics.latency.labels(route).observe(elapsed)
+        log_request(
+            request_id=request_id,
+            method=scope.get("method"),
+            route=route,
+            http_status=status_code,
+            duration_ms=round(elapsed * 1000, 2),
+            **fields,
+        )
+
+
+def _incoming_request_id(scope: Scope) -> str | None:
+    for name, value in scope.get("headers", []):
+        if name == b"x-request-id":
+            text = value.decode("latin-1")
+            return text if _REQUEST_ID.match(text) else None
+    return None
 
 
 def error_body(code: str, message: str, field: str | None = None) -> dict[str, Any]:
@@ -80,25 +149,43 @@ def error_body(code: str, message: str, field: str | None = None) -> dict[str, A
 def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
-        first = exc.errors()[0] if exc.errors() else {}
-        location = [str(part) for part in first.get("loc", ()) if part != "body"]
-        code = "invalid_json" if first.get("type") == "json_invalid" else "invalid_request"
+        errors = exc.errors()
+        first = errors[0] if errors else {}
+        location = [str(part) for part in first.get("loc", ()) if part not in ("body", "query", "path")]
+        kind = str(first.get("type", ""))
+        code = {"json_invalid": "invalid_json", "extra_forbidden": "unknown_field", "missing": "missing_field"}.get(
+            kind, "invalid_request"
+        )
         message = str(first.get("msg", "invalid request"))
+        if kind == "extra_forbidden" and location:
+            message = f"unknown field {location[-1]!r}"
+        request.scope.get(LOG_FIELDS, {})["error"] = code
         return JSONResponse(error_body(code, message, ".".join(location) or None), status_code=422)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         codes = {404: "not_found", 405: "method_not_allowed", 413: "too_large", 503: "not_ready"}
         code = codes.get(exc.status_code, "http_error")
+        request.scope.get(LOG_FIELDS, {})["error"] = code
         return JSONResponse(error_body(code, str(exc.detail)), status_code=exc.status_code, headers=exc.headers)
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> JSONResponse:
-        log.error("unhandled error", exc_info=exc, extra={"fields": {"path": request.url.path}})
+        log.error("unhandled error", exc_info=exc, extra={"fields": {"route": request.url.path}})
         return JSONResponse(error_body("internal_error", "the request could not be completed"), status_code=500)
 
 
 def _limit_torch_threads(threads: int) -> None:
+    """Requests run in parallel threads: each should use one core, not fight over all of them.
+
+    Torch gets the configured number of threads, and the BLAS under numpy one thread, since its
+    matrix products here are tiny and a BLAS thread pool only spins against the request threads.
+    """
     import torch
 
     torch.set_num_threads(threads)
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # pragma: no cover - installed with the pinned dependencies
+        return
+    threadpool_limits(limits=1, user_api="blas")

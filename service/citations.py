@@ -7,9 +7,9 @@ list is derived from the passages actually quoted, and the disclaimer is attache
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
-from ingest.models import Article, ReviewStatus
+from ingest.models import Article, Chunk, Reference, ReviewStatus
 from service import texts
 from service.models import (
     AnswerStatus,
@@ -26,17 +26,25 @@ from service.models import (
 MARKER = re.compile(r"(?<!\\)\[(\d+)\]")
 
 
+class UnknownPassageError(Exception):
+    """A composer handed back a passage the index does not hold: it is never quoted."""
+
+
 class CitationBook:
     """Gives each distinct work (same title, source and year) one number, in order of first use."""
 
-    def __init__(self, articles: Mapping[str, Article]) -> None:
+    def __init__(self, articles: Mapping[str, Article], known: Callable[[Chunk], bool] | None = None) -> None:
         self._articles = articles
+        self._known = known
         self._numbers: dict[tuple[str, str, int | None], int] = {}
         self.references: list[ReferenceEntry] = []
         self.citations: list[Citation] = []
 
     def cite(self, item: DraftItem) -> list[int]:
+        """The reference numbers of the item's passage; a passage not in the index is refused."""
         chunk = item.passage.chunk
+        if self._known is not None and not self._known(chunk):
+            raise UnknownPassageError(f"passage {chunk.id!r} is not in the index")
         article = self._articles[chunk.article_id]
         numbers: list[int] = []
         entries: list[ReferenceEntry] = []
@@ -47,6 +55,7 @@ class CitationBook:
                 self._numbers[key] = len(self._numbers) + 1
                 self.references.append(ReferenceEntry.numbered(self._numbers[key], reference))
             number = self._numbers[key]
+            _complete(self.references[number - 1], reference)
             if number not in numbers:
                 numbers.append(number)
                 entries.append(self.references[number - 1])
@@ -63,6 +72,14 @@ class CitationBook:
             )
         )
         return numbers
+
+
+def _complete(entry: ReferenceEntry, reference: Reference) -> None:
+    """The same work cited by two articles: keep the DOI or URL that either one knows."""
+    if entry.doi is None and reference.doi:
+        entry.doi = reference.doi
+    if entry.url is None and reference.url:
+        entry.url = reference.url
 
 
 def render_item(book: CitationBook, item: DraftItem) -> str:

@@ -3,21 +3,26 @@
 from __future__ import annotations
 
 import argparse
+import os
+import re
 import shutil
 import sys
 import textwrap
 import uuid
 from typing import Any
 
-from ingest.embedding import SentenceTransformerEmbedder
+from ingest.embedding import Embedder
 from ingest.layout import DataDir, IndexBusyError
-from ingest.pipeline import run_ingest
 from ingest.settings import Settings, get_settings
 from service.models import Audience, FollowupAnswer, FollowupRequest
 
 
 def register(commands: Any) -> None:
-    serve = commands.add_parser("serve", help="serve the HTTP API (ingests corpus/ first when it changed)")
+    serve = commands.add_parser(
+        "serve",
+        help="serve the HTTP API (ingests corpus/ first when the index is missing or older)",
+        description="Serve the API. When the index is missing or older than the corpus folder, ingest it first.",
+    )
     serve.add_argument("--host", help="default: settings (127.0.0.1)")
     serve.add_argument("--port", type=int, help="default: settings (8000)")
     serve.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
@@ -29,25 +34,70 @@ def register(commands: Any) -> None:
     ask.add_argument("--article", help="id of the article being read")
     ask.add_argument("--patient", action="store_true", help="answer for a patient rather than a clinician")
     ask.add_argument("--json", action="store_true", help="print the JSON response")
+    ask.add_argument("--no-ingest", action="store_true", help="use the index as it is")
     ask.set_defaults(run=run_ask)
 
 
-def ensure_index(settings: Settings) -> None:
-    """Bring the index up to date with corpus/: a no-op in milliseconds when nothing changed."""
-    if not settings.corpus_dir.is_dir():
-        return
-    embedder = SentenceTransformerEmbedder(settings.embedding.model)
+def index_staleness(settings: Settings) -> str | None:
+    """Why the index must be (re)built from the corpus folder, or None when it is up to date.
+
+    Cheap (file metadata only): the index is stale when it is missing, when a corpus file is newer
+    than the newest input it was built from (`inputs_mtime` in its manifest), or when a corpus file
+    is not among its sources.
+    """
+    from ingest.layout import IndexMissingError
+    from ingest.loading import discover
+    from ingest.version import read_manifest
+
+    corpus = settings.corpus_dir
+    if not corpus.is_dir():
+        return None
+    try:
+        manifest = read_manifest(DataDir(settings.data_dir).active_version_dir())
+    except (IndexMissingError, FileNotFoundError, ValueError) as error:
+        return f"no usable index ({error})"
+    sources = {os.path.realpath(entry.source_path) for entry in manifest.articles.values() if entry.source_path}
+    for path in discover([corpus]):
+        if path.stat().st_mtime > manifest.inputs_mtime:
+            return f"{path} changed after index {manifest.version} was built"
+        if os.path.realpath(path) not in sources:
+            return f"{path} is not in index {manifest.version}"
+    return None
+
+
+def ensure_index(settings: Settings, out: Any = sys.stderr, embedder: Embedder | None = None) -> str | None:
+    """Ingest the corpus folder when the index is missing or older than it; otherwise do nothing.
+
+    Returns why it ingested (None when the index was up to date).
+    """
+    reason = index_staleness(settings)
+    if reason is None:
+        return None
+    from ingest.embedding import SentenceTransformerEmbedder
+    from ingest.pipeline import IngestOptions, run_ingest
+
+    print(f"vademecum: ingesting {settings.corpus_dir}: {reason}", file=out)
+    embedder = embedder or SentenceTransformerEmbedder(
+        settings.embedding.model,
+        batch_size=settings.embedding.batch_size,
+        max_seq_length=settings.embedding.max_seq_length,
+    )
     try:
         report = run_ingest(
-            [settings.corpus_dir], data_dir=DataDir(settings.data_dir), embedder=embedder, chroma=settings.chroma
+            [settings.corpus_dir],
+            data_dir=DataDir(settings.data_dir),
+            embedder=embedder,
+            chroma=settings.chroma,
+            options=IngestOptions(keep_previous=settings.index.keep_previous),
         )
     except IndexBusyError as error:
-        print(f"vademecum: not ingesting: {error}", file=sys.stderr)
-        return
-    if report.version:
-        print(f"vademecum: ingested {settings.corpus_dir} into index version {report.version}", file=sys.stderr)
+        print(f"vademecum: not ingesting: {error}", file=out)
+        return reason
     for issue in report.rejected:
-        print(f"vademecum: rejected {issue}", file=sys.stderr)
+        print(f"vademecum: rejected {issue}", file=out)
+    if report.version:
+        print(f"vademecum: index version {report.version}: {report.passages_total} passages", file=out)
+    return reason
 
 
 def run_serve(args: argparse.Namespace) -> int:
@@ -56,60 +106,123 @@ def run_serve(args: argparse.Namespace) -> int:
     settings = get_settings()
     if not args.no_ingest:
         ensure_index(settings)
+    host = args.host or settings.service.host
+    port = args.port or settings.service.port
+    print(f"vademecum: serving on http://{host}:{port} (OpenAPI at /docs)", file=sys.stderr)
     uvicorn.run(
         "service.app:create_app",
         factory=True,
-        host=args.host or settings.service.host,
-        port=args.port or settings.service.port,
+        host=host,
+        port=port,
         workers=args.workers,
         log_config=None,
+        access_log=False,
         timeout_graceful_shutdown=20,
     )
     return 0
 
 
 def run_ask(args: argparse.Namespace) -> int:
+    from pydantic import ValidationError
+
+    from ingest.embedding import SentenceTransformerEmbedder
+    from ingest.layout import IndexMissingError
     from service.answering import AnswerService
     from service.index import open_index
     from service.retrieval import Retriever
 
     settings = get_settings()
-    ensure_index(settings)
-    embedder = SentenceTransformerEmbedder(settings.embedding.model)
-    index = open_index(DataDir(settings.data_dir), embedder, settings.chroma)
-    service = AnswerService(index, Retriever(index, embedder))
-    request = FollowupRequest(
-        question=args.question,
-        article_id=args.article,
-        audience=Audience.PATIENT if args.patient else Audience.CLINICIAN,
+    try:
+        request = FollowupRequest(
+            question=args.question,
+            article_id=args.article,
+            audience=Audience.PATIENT if args.patient else Audience.CLINICIAN,
+        )
+    except ValidationError as error:
+        print(f"vademecum ask: {error.errors()[0]['msg']}", file=sys.stderr)
+        return 2
+    if not args.no_ingest:
+        ensure_index(settings)
+    _quiet_libraries()
+    embedder = SentenceTransformerEmbedder(
+        settings.embedding.model,
+        batch_size=settings.embedding.batch_size,
+        max_seq_length=settings.embedding.max_seq_length,
     )
-    answer = service.answer(request, str(uuid.uuid4()))
-    print(answer.model_dump_json(indent=2) if args.json else format_answer(answer))
-    index.close()
+    try:
+        index = open_index(DataDir(settings.data_dir), embedder, settings.chroma)
+    except IndexMissingError as error:
+        print(f"vademecum ask: {error}", file=sys.stderr)
+        return 1
+    try:
+        if args.article and args.article not in index.articles:
+            print(f"vademecum ask: no article {args.article!r} in the index", file=sys.stderr)
+            return 1
+        answer = AnswerService(index, Retriever(index, embedder)).answer(request, uuid.uuid4().hex)
+    finally:
+        index.close()
+    print(answer.model_dump_json(indent=2) if args.json else format_answer(answer, color=sys.stdout.isatty()))
     return 0
 
 
-def format_answer(answer: FollowupAnswer) -> str:
+def _quiet_libraries() -> None:
+    """Model loading prints progress bars; the terminal answer should stand alone."""
+    os.environ.setdefault("TQDM_DISABLE", "1")
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    try:
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
+        hf_logging.set_verbosity_error()  # type: ignore[no-untyped-call]
+    except ImportError:
+        pass
+
+
+STATUS_LABELS = {
+    "answered": "Answer",
+    "insufficient_evidence": "No answer: the corpus holds no evidence for this",
+    "emergency": "EMERGENCY",
+    "out_of_scope": "Out of scope",
+}
+
+
+def format_answer(answer: FollowupAnswer, *, color: bool = False, width: int | None = None) -> str:
     """The answer as a terminal page: status, text, numbered references, related questions, disclaimer."""
-    width = min(shutil.get_terminal_size((100, 20)).columns, 100)
-    bold = "\033[1m" if sys.stdout.isatty() else ""
-    plain = "\033[0m" if sys.stdout.isatty() else ""
-    lines = [f"{bold}[{answer.status.value}]{plain}", ""]
+    width = width or min(shutil.get_terminal_size((100, 20)).columns, 100)
+    bold, dim, red, plain = ("\033[1m", "\033[2m", "\033[1;31m", "\033[0m") if color else ("", "", "", "")
+    label = STATUS_LABELS.get(answer.status.value, answer.status.value)
+    lines = [f"{red if answer.status.value == 'emergency' else bold}{label}{plain}", ""]
     for paragraph in answer.answer.split("\n"):
-        text = paragraph.replace("**", bold if bold else "").replace("\\", "")
-        indent = "  " if text.startswith("- ") else ""
-        lines.extend(textwrap.wrap(text, width, subsequent_indent=indent + "  ") or [""])
+        text = _plain_markdown(paragraph, bold, plain)
+        if text.startswith("- "):
+            lines.extend(textwrap.wrap(text, width, initial_indent="  ", subsequent_indent="    ") or [""])
+        else:
+            lines.extend(textwrap.wrap(text, width) or [""])
     if answer.references:
         lines += ["", f"{bold}References{plain}"]
         for ref in answer.references:
-            where = f" {(ref.doi and 'doi:' + ref.doi) or ref.url or ''}".rstrip()
+            where = f"https://doi.org/{ref.doi}" if ref.doi else (ref.url or "")
             year = f", {ref.year}" if ref.year else ""
-            entry = f"[{ref.n}] {ref.title}. {ref.source}{year} ({ref.type.value}){where}"
-            lines.extend(textwrap.wrap(entry, width, subsequent_indent="    "))
+            entry = f"[{ref.n}] {ref.title}. {ref.source}{year}. ({ref.type.value})"
+            lines.extend(textwrap.wrap(entry, width, subsequent_indent="     "))
+            if where:
+                lines.append(f"     {dim}{where}{plain}")
     if answer.related_questions:
         lines += ["", f"{bold}Related questions{plain}"]
-        lines += [f"  - {r.question}" for r in answer.related_questions]
+        for related in answer.related_questions:
+            lines.extend(
+                textwrap.wrap(
+                    f"- {related.question} ({related.article_id})", width, initial_indent="  ", subsequent_indent="    "
+                )
+            )
     if answer.review_notice:
         lines += ["", *textwrap.wrap(answer.review_notice, width)]
-    lines += ["", *textwrap.wrap(answer.disclaimer, width)]
+    lines += ["", *(f"{dim}{line}{plain}" for line in textwrap.wrap(answer.disclaimer, width))]
     return "\n".join(lines)
+
+
+def _plain_markdown(text: str, bold: str, plain: str) -> str:
+    """Bold markers to terminal bold (or nothing), and the escapes of quoted text removed."""
+    parts = text.split("**")
+    text = "".join(part if i % 2 == 0 else f"{bold}{part}{plain}" for i, part in enumerate(parts))
+    return re.sub(r"\\([\\\[\]*_`])", r"\1", text)

@@ -2,7 +2,8 @@
 
 A composer only chooses and orders passages (or, for a generative one, writes text backed by them);
 numbering, references, the disclaimer and the related questions are attached afterwards by
-`service.citations.finalize`, so no composer can drop or invent them.
+`service.answering` and `service.citations.finalize`, so no composer can drop or invent them.
+A generative composer implements the same two methods and streams its items from `stream`.
 """
 
 from __future__ import annotations
@@ -22,43 +23,45 @@ class Composer(Protocol):
         ...
 
 
+def draft_from_stream(pieces: Iterator[DraftItem | str]) -> Draft:
+    """Collect a composer's stream into a Draft: items before the first heading lead, the rest are grouped."""
+    draft = Draft()
+    for piece in pieces:
+        if isinstance(piece, str):
+            draft.groups.append(DraftGroup(heading=piece, items=[]))
+        elif draft.groups:
+            draft.groups[-1].items.append(piece)
+        else:
+            draft.lead.append(piece)
+    return draft
+
+
 @dataclass(frozen=True)
 class ExtractiveComposer:
     """Quote the passages that answer the question, best first, grouped by the section they come from.
 
-    Passages are quoted exactly as the article states them, never reworded.
+    Passages are quoted exactly as the article states them, never reworded. Only passages that cite a
+    reference are quoted: an answer never carries a statement it cannot attribute.
     """
 
-    # A passage is used when its similarity is within this margin of the best one...
+    # A passage is used when its relevance is within this margin of the best one...
     margin: float = 0.12
-    # ...and at least this similar to the question.
+    # ...and its similarity to the question is at least this.
     min_similarity: float = 0.30
 
     def select(self, passages: list[Passage], max_citations: int) -> list[Passage]:
-        citable = [p for p in passages if p.chunk.citations]
+        citable = [p for p in passages if p.chunk.citations and p.similarity >= self.min_similarity]
         if not citable:
             return []
-        best = max(p.similarity for p in citable)
-        floor = max(self.min_similarity, best - self.margin)
-        chosen = [p for p in citable if p.similarity >= floor]
-        # The strongest article leads; passages from other articles follow, each group in rank order.
-        lead_article = max(chosen, key=lambda p: p.similarity).chunk.article_id
-        chosen.sort(key=lambda p: (p.chunk.article_id != lead_article, -p.similarity))
+        best = max(p.relevance for p in citable)
+        chosen = [p for p in citable if p.relevance >= best - self.margin]
+        # The strongest article leads; passages from other articles follow, each group best first.
+        lead_article = max(chosen, key=lambda p: p.relevance).chunk.article_id
+        chosen.sort(key=lambda p: (p.chunk.article_id != lead_article, -p.relevance))
         return chosen[:max_citations]
 
     def compose(self, query: Query, passages: list[Passage], max_citations: int) -> Draft:
-        lead: list[DraftItem] = []
-        groups: list[DraftGroup] = []
-        heading: str | None = None
-        for piece in self.stream(query, passages, max_citations):
-            if isinstance(piece, str):
-                heading = piece
-                groups.append(DraftGroup(heading=heading, items=[]))
-            elif heading is None:
-                lead.append(piece)
-            else:
-                groups[-1].items.append(piece)
-        return Draft(lead=lead, groups=groups)
+        return draft_from_stream(self.stream(query, passages, max_citations))
 
     def stream(self, query: Query, passages: list[Passage], max_citations: int) -> Iterator[DraftItem | str]:
         chosen = self.select(passages, max_citations)
@@ -69,7 +72,7 @@ class ExtractiveComposer:
         sections: dict[tuple[str, str], list[Passage]] = {}
         for passage in rest:
             sections.setdefault((passage.chunk.article_title, passage.chunk.section), []).append(passage)
-        several_articles = len({article for article, _ in sections}) > 1
+        several_articles = len({article for article, _ in sections} | {direct.chunk.article_title}) > 1
         for (article_title, section), members in sections.items():
             if len(rest) > 2 or several_articles:
                 yield f"{section} ({article_title})" if several_articles else section

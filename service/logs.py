@@ -1,4 +1,8 @@
-"""Structured logs: one JSON object per line. Question and answer text stay out unless enabled."""
+"""Structured logs: one JSON object per line. Question and answer text stay out unless enabled.
+
+The access log (`vademecum.access`) writes exactly one line per HTTP request, when its response has
+been sent (for a stream: after the last event), with what the route recorded about it.
+"""
 
 from __future__ import annotations
 
@@ -29,11 +33,14 @@ class JsonFormatter(logging.Formatter):
 
 
 def configure_logging(level: str = "INFO") -> None:
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(JsonFormatter())
+    """JSON lines on stderr for everything under `vademecum`; idempotent."""
     root = logging.getLogger("vademecum")
-    root.handlers[:] = [handler]
     root.setLevel(level)
+    if not any(getattr(h, "vademecum_json", False) for h in root.handlers):
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(JsonFormatter())
+        handler.vademecum_json = True  # type: ignore[attr-defined]
+        root.addHandler(handler)
     root.propagate = False
 
 

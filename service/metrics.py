@@ -13,6 +13,7 @@ class Metrics:
     requests: Counter
     latency: Histogram
     answers: Counter
+    embed_batch: Histogram
 
     @classmethod
     def create(cls) -> Metrics:
@@ -28,4 +29,10 @@ class Metrics:
                 registry=registry,
             ),
             answers=Counter("vademecum_answers_total", "answers by status", ["status"], registry=registry),
+            embed_batch=Histogram(
+                "vademecum_embed_batch_texts",
+                "texts embedded per forward pass of the model (concurrent requests are batched)",
+                buckets=(1, 2, 3, 4, 6, 8, 12, 16),
+                registry=registry,
+            ),
         )

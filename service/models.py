@@ -9,7 +9,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 from ingest.models import ARTICLE_ID_PATTERN, Chunk, Reference, ReferenceType
 
@@ -45,6 +45,18 @@ class Filters(_Strict):
     )
     min_year: int | None = Field(default=None, ge=1900, le=2100, description="only evidence from this year on")
 
+    @field_validator("specialty")
+    @classmethod
+    def _fold_specialty(cls, value: str | None) -> str | None:
+        """Specialties are lower-case slugs in the corpus: "Cardiology" means "cardiology"."""
+        if value is None:
+            return None
+        return "-".join(value.strip().lower().split()) or None
+
+    @property
+    def active(self) -> bool:
+        return any(v is not None for v in (self.specialty, self.reference_type, self.min_year))
+
 
 class FollowupRequest(_Strict):
     question: Annotated[str, StringConstraints(min_length=1, max_length=MAX_QUESTION_CHARS)] = Field(
@@ -68,6 +80,8 @@ class Query(BaseModel):
     article_id: str | None = None
     context_used: list[str] = Field(default_factory=list)
     filters: Filters = Field(default_factory=Filters)
+    # True when the question leans on its context: retrieval then also ranks by the question alone.
+    elliptical: bool = False
 
 
 class Passage(BaseModel):
@@ -76,6 +90,13 @@ class Passage(BaseModel):
     chunk: Chunk
     similarity: float  # cosine similarity between the query and the passage
     score: float  # fused ranking score
+    # For an elliptical follow-up: cosine similarity between the question alone and the passage.
+    focus_similarity: float | None = None
+
+    @property
+    def relevance(self) -> float:
+        """How well the passage answers the question: its follow-up words count twice."""
+        return self.similarity + (self.focus_similarity or 0.0)
 
 
 class Draft(BaseModel):

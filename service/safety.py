@@ -1,111 +1,327 @@
-"""Deterministic checks that run before retrieval: emergencies, instructions aimed at the system, scope.
+"""Deterministic checks that run before retrieval: emergencies and instructions aimed at the system.
 
-Emergency detection is lexical and typo-tolerant (a word within one or two edits of a red-flag term
-counts), and it requires a present, personal situation ("my", "I", "he is", "right now"...), so a
-clinician asking how anaphylaxis is managed gets an answer rather than an emergency banner.
+Emergency detection is lexical and typo-tolerant. Question words are matched against red-flag terms
+exactly, by prefix ("breath" in "breathless") or within a small edit distance (Damerau-Levenshtein:
+one edit for words of four to seven letters, two from eight letters on), found through a
+deletion-neighbourhood index so that a request costs microseconds, not a scan of every term.
+
+A red flag fires only when the question describes someone's present situation:
+
+- a *symptom* pattern ("chest pain" + "breathless", "face drooping", "cant breathe") needs a personal
+  context ("my", "I have", "my husband", "he is", "right now"...);
+- a *condition* name ("stroke", "heart attack", "anaphylaxis") also needs a sign that it is happening
+  now ("having", "just", "took", "signs"), so "my dad had a stroke last year, can he take aspirin?" is a
+  question, not an emergency;
+- a *crisis* phrase ("kill myself", "want to die") fires in any context.
+
+Clinical framing ("my patient", "management", "guideline", "dose") cancels the weaker personal cues,
+so a clinician asking how anaphylaxis is managed gets an answer rather than an emergency banner.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
-from difflib import SequenceMatcher
 from functools import lru_cache
 
-# Each red flag is a list of alternatives; an alternative is a tuple of terms that must all appear.
-RED_FLAGS: dict[str, list[tuple[str, ...]]] = {
-    "possible heart attack": [
-        ("chest", "pain", "breath"),
-        ("chest", "pain", "breathing"),
-        ("chest", "pain", "breathe"),
-        ("chest", "pain", "sweating"),
-        ("chest", "pain", "arm"),
-        ("chest", "pain", "jaw"),
-        ("chest", "pressure", "breath"),
-        ("crushing", "chest"),
-        ("heart", "attack"),
-    ],
-    "possible stroke": [
-        ("face", "drooping"),
-        ("face", "droop"),
-        ("slurred", "speech"),
-        ("sudden", "weakness"),
-        ("sudden", "numbness"),
-        ("cant", "speak"),
-        ("stroke",),
-    ],
-    "possible anaphylaxis": [
-        ("throat", "swelling"),
-        ("throat", "closing"),
-        ("tongue", "swelling"),
-        ("lips", "swelling", "breath"),
-        ("anaphylaxis",),
-        ("anaphylactic",),
-        ("allergic", "reaction", "breath"),
-        ("allergic", "reaction", "breathe"),
-    ],
-    "risk of suicide or self-harm": [
-        ("kill", "myself"),
-        ("end", "my", "life"),
-        ("suicide",),
-        ("suicidal",),
-        ("want", "to", "die"),
-        ("hurt", "myself"),
-        ("take", "all", "pills"),
-        ("overdose",),
-    ],
-    "breathing emergency": [
-        ("cant", "breathe"),
-        ("not", "breathing"),
-        ("stopped", "breathing"),
-        ("choking",),
-        ("turning", "blue"),
-    ],
-    "loss of consciousness or seizure": [
-        ("unconscious",),
-        ("unresponsive",),
-        ("wont", "wake"),
-        ("passed", "out"),
-        ("seizure", "minutes"),
-        ("fitting", "stop"),
-    ],
-    "severe bleeding": [
-        ("bleeding", "wont", "stop"),
-        ("bleeding", "stop"),
-        ("vomiting", "blood"),
-        ("coughing", "blood"),
-    ],
-}
+Terms = tuple[str, ...]
 
-# Words that put the question in the asker's present: someone is in trouble now.
-_PERSONAL = re.compile(
-    r"\b(i|im|i'm|me|my|mine|we|our|us|he is|she is|hes|shes|he's|she's|husband|wife|son|daughter|mom|mum|dad|"
-    r"baby|child|friend|now|right now|help|please|currently|tonight|today|can't|cant)\b"
+
+@dataclass(frozen=True)
+class RedFlag:
+    name: str
+    # What to search the corpus for: the question itself says "my wife", the corpus says "anaphylaxis".
+    topic: str = ""
+    symptoms: tuple[Terms, ...] = ()
+    conditions: tuple[Terms, ...] = ()
+    crisis: tuple[Terms, ...] = ()
+
+    @property
+    def suicide(self) -> bool:
+        return "suicide" in self.name
+
+
+RED_FLAGS: tuple[RedFlag, ...] = (
+    RedFlag(
+        "risk of suicide or self-harm",
+        topic="immediate assessment and management of suicidal thoughts and self-harm",
+        symptoms=(("suicidal",), ("suicide",), ("self", "harm"), ("cutting", "myself")),
+        conditions=(("overdose",), ("too", "many", "pills"), ("swallowed", "pills"), ("whole", "bottle")),
+        crisis=(
+            ("kill", "myself"),
+            ("end", "my", "life"),
+            ("take", "my", "own", "life"),
+            ("want", "to", "die"),
+            ("wanna", "die"),
+            ("hurt", "myself"),
+            ("better", "off", "dead"),
+            ("no", "reason", "to", "live"),
+        ),
+    ),
+    RedFlag(
+        "possible heart attack",
+        topic="initial emergency management of acute coronary syndrome and chest pain",
+        symptoms=(
+            ("chest", "pain", "breath"),
+            ("chest", "pain", "breathe"),
+            ("chest", "pain", "sweat"),
+            ("chest", "pain", "sweating"),
+            ("chest", "pain", "arm"),
+            ("chest", "pain", "jaw"),
+            ("chest", "pain", "crushing"),
+            ("chest", "pain", "severe"),
+            ("chest", "pain", "faint"),
+            ("chest", "pressure", "breath"),
+            ("chest", "tightness", "breath"),
+            ("crushing", "chest"),
+        ),
+        conditions=(("heart", "attack"), ("cardiac", "arrest")),
+    ),
+    RedFlag(
+        "possible stroke",
+        topic="acute management of suspected stroke",
+        symptoms=(
+            ("face", "droop"),
+            ("facial", "droop"),
+            ("face", "drooping"),
+            ("face", "dropping"),
+            ("face", "fallen"),
+            ("slurred", "speech"),
+            ("slurring",),
+            ("speech", "slurred"),
+            ("sudden", "weakness"),
+            ("sudden", "numbness"),
+            ("arm", "weak"),
+            ("arm", "numb"),
+            ("one", "side", "weak"),
+            ("one", "side", "numb"),
+            ("cant", "speak"),
+            ("cant", "talk"),
+            ("cannot", "speak"),
+            ("cannot", "talk"),
+        ),
+        conditions=(("stroke",),),
+    ),
+    RedFlag(
+        "possible anaphylaxis",
+        topic="emergency treatment of anaphylaxis with intramuscular adrenaline",
+        symptoms=(
+            ("throat", "swelling"),
+            ("throat", "swollen"),
+            ("throat", "closing"),
+            ("throat", "tight"),
+            ("tongue", "swelling"),
+            ("tongue", "swollen"),
+            ("lips", "swelling", "breath"),
+            ("lips", "swollen", "breath"),
+            ("face", "swelling", "breath"),
+            ("allergic", "reaction", "breath"),
+            ("allergic", "reaction", "breathe"),
+            ("allergic", "reaction", "throat"),
+            ("sting", "breath"),
+            ("sting", "breathe"),
+            ("hives", "breath"),
+            ("hives", "breathe"),
+        ),
+        conditions=(("anaphylaxis",), ("anaphylactic",), ("epipen",), ("epi", "pen")),
+    ),
+    RedFlag(
+        "breathing emergency",
+        topic="emergency management of acute breathing difficulty",
+        symptoms=(
+            ("cant", "breathe"),
+            ("cant", "breath"),
+            ("cannot", "breathe"),
+            ("unable", "breathe"),
+            ("struggling", "breathe"),
+            ("struggling", "breath"),
+            ("not", "breathing"),
+            ("stopped", "breathing"),
+            ("gasping",),
+            ("choking",),
+            ("chocking",),
+            ("turning", "blue"),
+            ("lips", "blue"),
+        ),
+    ),
+    RedFlag(
+        "loss of consciousness or prolonged seizure",
+        topic="emergency management of prolonged seizures and reduced consciousness",
+        symptoms=(
+            ("unconscious",),
+            ("unresponsive",),
+            ("wont", "wake"),
+            ("cant", "wake"),
+            ("passed", "out"),
+            ("collapsed",),
+            ("seizure", "minutes"),
+            ("fit", "minutes"),
+            ("fitting", "wont", "stop"),
+            ("seizure", "wont", "stop"),
+            ("seizures", "wont", "stop"),
+            ("fitting", "not", "stopping"),
+            ("seizure", "not", "stopping"),
+            ("convulsing",),
+        ),
+    ),
+    RedFlag(
+        "severe bleeding",
+        topic="initial management of severe bleeding",
+        symptoms=(
+            ("bleeding", "wont", "stop"),
+            ("bleeding", "cant", "stop"),
+            ("bleeding", "not", "stopping"),
+            ("bleeding", "heavily"),
+            ("lot", "of", "blood"),
+            ("vomiting", "blood"),
+            ("throwing", "up", "blood"),
+            ("coughing", "blood"),
+            ("black", "stools", "dizzy"),
+        ),
+    ),
+    RedFlag(
+        "sudden confusion or drowsiness",
+        topic="urgent assessment of sudden confusion or drowsiness",
+        symptoms=(
+            ("drowsy", "confused"),
+            ("confused", "vomiting"),
+            ("confused", "throwing", "up"),
+            ("confused", "wont", "wake"),
+            ("barely", "awake"),
+            ("cant", "stay", "awake"),
+        ),
+    ),
+    RedFlag(
+        "possible spinal cord compression",
+        topic="emergency management of suspected spinal cord compression",
+        symptoms=(
+            ("cant", "move", "legs"),
+            ("cant", "feel", "legs"),
+            ("cannot", "move", "legs"),
+            ("cannot", "feel", "legs"),
+            ("legs", "gone", "numb"),
+            ("legs", "suddenly", "weak"),
+            ("legs", "numb", "bladder"),
+            ("cant", "walk", "suddenly"),
+        ),
+    ),
+    RedFlag(
+        "possible dangerous potassium level",
+        topic="emergency treatment of severe hyperkalaemia",
+        symptoms=(
+            ("missed", "dialysis"),
+            ("dialysis", "heart", "skipping"),
+            ("dialysis", "palpitations", "weak"),
+        ),
+    ),
+    RedFlag(
+        "possible sepsis or meningitis",
+        topic="initial management of suspected sepsis",
+        symptoms=(
+            ("rash", "doesnt", "fade"),
+            ("rash", "not", "fade"),
+            ("rash", "wont", "fade"),
+            ("stiff", "neck", "fever"),
+            ("floppy", "baby"),
+            ("floppy", "fever"),
+            ("fever", "confused"),
+            ("fever", "shivering", "confused"),
+        ),
+        conditions=(("sepsis",), ("meningitis",)),
+    ),
+    RedFlag(
+        "pregnancy emergency",
+        topic="emergency management of bleeding or severe pre-eclampsia in pregnancy",
+        symptoms=(
+            ("pregnant", "bleeding"),
+            ("pregnant", "severe", "headache"),
+            ("pregnant", "headache", "vision"),
+            ("pregnant", "flashing", "lights"),
+            ("pregnant", "fit"),
+            ("pregnant", "seizure"),
+            ("pregnant", "baby", "not", "moving"),
+            ("gave", "birth", "bleeding"),
+            ("after", "birth", "bleeding"),
+            ("delivery", "bleeding"),
+        ),
+    ),
+    RedFlag(
+        "possible diabetic emergency",
+        topic="emergency management of diabetic ketoacidosis",
+        symptoms=(
+            ("diabetic", "vomiting", "breathing"),
+            ("diabetic", "confused"),
+            ("sugar", "high", "vomiting"),
+            ("ketones", "vomiting"),
+        ),
+        conditions=(("ketoacidosis",), ("dka",)),
+    ),
 )
-_CLINICAL = re.compile(r"\b(patient|patients|pt|pts|management|manage|guideline|guidelines|dose|dosing)\b")
+
+# "my patient", "our ward": first-person words that speak about the clinician's work, not a crisis.
+_PROFESSIONAL = re.compile(
+    r"\b(my|our)\s+(patient|patients|pt|pts|client|clients|ward|clinic|practice|unit|team|trainee|resident|"
+    r"registrar|colleague|consultant|hospital|department)\b"
+)
+# The asker or someone close to them, present: these hold even in a clinically worded question.
+_STRONG_PERSONAL = re.compile(
+    r"\b(my|mine|myself|im|i am|i have|i had|ive|i feel|i think|i cant|i cannot|i just|i took|i keep|i was|"
+    r"i need|i dont|i want|husband|wife|partner|son|daughter|mom|mum|mother|dad|father|friend|brother|sister|"
+    r"grandma|grandpa|grandmother|grandfather|boyfriend|girlfriend|fiance|neighbour|neighbor)\b"
+)
+# Weaker cues: present, but also how clinicians speak about a patient.
+_WEAK_PERSONAL = re.compile(
+    r"\b(i|he|she|hes|shes|they|theyre|we|our|us|baby|child|kid|toddler|someone|somebody|now|right now|help|"
+    r"please|currently|suddenly|tonight)\b"
+)
+_CLINICAL = re.compile(
+    r"\b(patient|patients|pt|pts|management|manage|managed|guideline|guidelines|dose|dosing|evidence|trial|"
+    r"recommend|recommended|recommendation|indicated|contraindicated|first line|assess|assessed|assessment|"
+    r"treat|treated|how is|how are|how should|when should|what is the|should (i|we|you)|give|giving|administer|"
+    r"prescribe|prescribing|indication|indications)\b"
+)
+# A condition is happening now, not a past history.
+_PRESENT = re.compile(
+    r"\b(having|happening|now|just now|suddenly|started|starting|took|taken|swallowed|think|thinking|want|wants|"
+    r"wanna|going to|gonna|about to|help|sign|signs|symptom|symptoms|tonight|today|currently|keeps|keep|"
+    r"is in|in the middle|right now)\b"
+)
+# Single words that are also ordinary words at one edit: never read them as a red-flag typo.
+_COMMON_WORDS = frozenset(
+    "cooking looking booking hooking smoking strike stroll stoked stokes throne throw breast bread breed "
+    "pail pain paid gain rain main wain hit fit kit sit wit bit fat fix".split()
+)
 
 _INJECTION = re.compile(
-    r"(ignore|disregard|forget|override|bypass)\s+(all\s+|any\s+|your\s+|the\s+|previous\s+|prior\s+|above\s+)*"
-    r"(instructions|rules|guidelines|prompt|prompts|policies|constraints|system)"
-    r"|(print|reveal|show|repeat|output|tell me)\s+(me\s+)?(your|the)\s+(system\s+)?(prompt|instructions|configuration|"
-    r"config|settings|rules|api key|secrets?)"
-    r"|(drop|remove|omit|skip|without|no)\s+(the\s+)?(disclaimer|references|citations|warning)"
-    r"|\byou are now\b|\bact as\b|\bpretend (to be|you are)\b|\bjailbreak\b|\bdeveloper mode\b"
-    r"|\bcite reference \d+|\bmake up\b|\binvent (a|some) (reference|citation)",
+    r"(ignore|disregard|forget|override|bypass)\s+(all\s+|any\s+|your\s+|the\s+|previous\s+|prior\s+|above\s+|"
+    r"earlier\s+|these\s+|those\s+|my\s+)*"
+    r"(instructions?|rules|guidelines|prompts?|policies|constraints|system|directives|guardrails)"
+    r"|(print|reveal|show|repeat|output|tell me|display|leak|dump)\s+(me\s+)?(your|the)\s+(full\s+|hidden\s+|"
+    r"initial\s+|original\s+)?(system\s+)?(prompt|instructions|configuration|config|settings|rules|api key|"
+    r"secrets?|context)"
+    r"|(drop|remove|omit|skip|without|leave out|no|don'?t (include|add|show))\s+(the\s+|any\s+|your\s+)?"
+    r"(disclaimers?|references|citations|warnings?|sources)"
+    r"(\s*(,|and|or|&)\s*(the\s+|any\s+|your\s+|without\s+)*(disclaimers?|references|citations|warnings?|sources))*"
+    r"|\byou are now\b[^.?!:]*|\bact as\b[^.?!:]*|\bpretend (to be|you are)\b[^.?!:]*|\bjailbreak\b"
+    r"|\b(in\s+)?developer mode\b|\bdan mode\b|\bwith no (rules|restrictions|limits)\b"
+    r"|\bcite reference \d+|\bmake up\b|\binvent (a|an|some) (reference|citation|source|study)s?"
+    r"|\b(?:and|then|just|now)\s+(?:say|state|claim|write|declare)\b[^.?!]*"
+    r"|\b(?:say|state|claim) that\b[^.?!]*",
     re.IGNORECASE,
 )
 
 EMERGENCY_GUIDANCE = {
     "patient": (
-        "**This may be an emergency. Call your local emergency number (for example 911, 112 or 999) now, "
-        "or go to the nearest emergency department. Do not wait for an online answer.**"
+        "**This may be an emergency. Call emergency services now (for example 911, 112 or 999), or go to the "
+        "nearest emergency department. Do not wait for an online answer.**"
     ),
     "patient-suicide": (
         "**If you are thinking about ending your life or hurting yourself, you are not alone and help is "
-        "available now. Call your local emergency number, or a crisis line (in the US call or text 988; in the "
-        "UK and Ireland call Samaritans on 116 123), or go to the nearest emergency department. If you can, "
-        "stay with someone you trust.**"
+        "available now. Call emergency services now (for example 911, 112 or 999) or a crisis line (in the US "
+        "call or text 988; in the UK and Ireland call Samaritans on 116 123), or go to the nearest emergency "
+        "department. If you can, stay with someone you trust.**"
     ),
     "clinician": (
         "**The question describes a possible emergency ({flag}). Treat it as one: call emergency services or "
@@ -118,45 +334,147 @@ EMERGENCY_GUIDANCE = {
 @dataclass(frozen=True)
 class Emergency:
     flag: str
-    matched: tuple[str, ...]
+    matched: Terms
+    suicide: bool = False
+    topic: str = ""
 
 
 def normalise(text: str) -> str:
     """Lower case, accents and apostrophes removed, punctuation to spaces."""
+    text = text.replace("’", "'")
     text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii").lower()
-    text = text.replace("'", "").replace("’", "")
+    text = text.replace("'", "")
     return " ".join(re.sub(r"[^a-z0-9]+", " ", text).split())
 
 
-def detect_emergency(question: str) -> Emergency | None:
+def detect_emergency(question: str, *, weak_cues: bool = True) -> Emergency | None:
+    """The first red flag the question raises, or None. Pure and deterministic.
+
+    `weak_cues=False` (clinician users) ignores "he", "she", "now"...: a clinician writing "she" means
+    a patient in their care, and asks how to manage, not for help.
+    """
     text = normalise(question)
     words = text.split()
-    # "How do I assess suicide risk in my patient?" is a clinical question, not a crisis.
-    personal = bool(_PERSONAL.search(text)) and not _CLINICAL.search(text)
-    for flag, alternatives in RED_FLAGS.items():
-        for terms in alternatives:
-            if all(_contains(words, term) for term in terms) and (personal or _first_person_crisis(terms)):
-                return Emergency(flag=flag, matched=terms)
+    if not words:
+        return None
+    present = _matched_terms(tuple(words))
+    personal_text = _PROFESSIONAL.sub(" ", text)
+    strong = bool(_STRONG_PERSONAL.search(personal_text))
+    clinical = bool(_CLINICAL.search(text))
+    personal = strong or (weak_cues and bool(_WEAK_PERSONAL.search(personal_text)) and not clinical)
+    happening = personal and bool(_PRESENT.search(text))
+    for flag in RED_FLAGS:
+        for kind, alternatives in (("crisis", flag.crisis), ("symptom", flag.symptoms), ("condition", flag.conditions)):
+            allowed = kind == "crisis" or (personal if kind == "symptom" else happening)
+            if not allowed:
+                continue
+            for terms in alternatives:
+                if all(term in present for term in terms):
+                    return Emergency(flag=flag.name, matched=terms, suicide=flag.suicide, topic=flag.topic)
     return None
 
 
-def _first_person_crisis(terms: tuple[str, ...]) -> bool:
-    """Phrases that are a crisis in any context: nobody says "kill myself" about a patient."""
-    return "myself" in terms or terms[:2] == ("end", "my")
+def _matched_terms(words: tuple[str, ...]) -> frozenset[str]:
+    """Every red-flag term that some word of the question spells, allowing for typos."""
+    found: set[str] = set()
+    for word in words:
+        found |= _terms_for_word(word)
+    return frozenset(found)
 
 
-def _contains(words: list[str], term: str) -> bool:
-    return any(_similar(word, term) for word in words)
+_SOUNDS = (("ph", "f"), ("y", "i"), ("ck", "k"), ("ae", "e"), ("oe", "e"), ("th", "t"))
+
+
+def fold_sounds(word: str) -> str:
+    """Spellings that sound alike written alike: "anafilactic" and "anaphylactic" meet here."""
+    for old, new in _SOUNDS:
+        word = word.replace(old, new)
+    return word
+
+
+@lru_cache(maxsize=1)
+def _term_index() -> tuple[frozenset[str], frozenset[str], dict[str, frozenset[str]]]:
+    """(all terms, terms used alone, deletion neighbourhood -> terms) for fuzzy lookup."""
+    terms: set[str] = set()
+    single: set[str] = set()
+    for flag in RED_FLAGS:
+        for alternatives in (flag.symptoms, flag.conditions, flag.crisis):
+            for alternative in alternatives:
+                terms.update(alternative)
+                if len(alternative) == 1:
+                    single.add(alternative[0])
+    neighbourhood: dict[str, set[str]] = {}
+    for term in terms:
+        for variant in _deletes(fold_sounds(term), _allowed_edits(term)):
+            neighbourhood.setdefault(variant, set()).add(term)
+    return frozenset(terms), frozenset(single), {k: frozenset(v) for k, v in neighbourhood.items()}
+
+
+def _allowed_edits(term: str) -> int:
+    """Edits a misspelling of `term` may have: none up to three letters, one up to seven, then two."""
+    if len(term) <= 3:
+        return 0
+    return 1 if len(term) <= 7 else 2
 
 
 @lru_cache(maxsize=65536)
-def _similar(word: str, term: str) -> bool:
-    """Exact for short words; for longer ones, within about one edit in five letters (typos)."""
-    if word == term:
-        return True
-    if len(term) < 5 or abs(len(word) - len(term)) > 2:
-        return False
-    return SequenceMatcher(None, word, term).ratio() >= 0.8
+def _terms_for_word(word: str) -> frozenset[str]:
+    terms, single, neighbourhood = _term_index()
+    found = {word} & terms
+    for term in terms:
+        if len(term) >= 5 and word.startswith(term) and len(word) - len(term) <= 8:
+            found.add(term)
+    if word in _COMMON_WORDS or len(word) < 3:
+        return frozenset(found)
+    folded = fold_sounds(word)
+    candidates: set[str] = set()
+    for variant in _deletes(folded, 2):
+        candidates |= neighbourhood.get(variant, frozenset())
+    for term in candidates - found:
+        allowed = _allowed_edits(term)
+        # A term used alone has nothing to corroborate it: only long ones (anaphylaxis...) may be misspelt.
+        if term in single and len(term) < 8:
+            continue
+        # Four letters leave no room for a dropped or wrong letter ("can" is not "cant", "take" not
+        # "wake"); only two neighbours swapped ("pian") still spell the term.
+        if len(term) == 4 and sorted(word) != sorted(term) and not _drops_doubled_letter(folded, term):
+            continue
+        if allowed and edit_distance(folded, fold_sounds(term), allowed) <= allowed:
+            found.add(term)
+    return frozenset(found)
+
+
+def _drops_doubled_letter(word: str, term: str) -> bool:
+    """ "kil" for "kill": one letter of a doubled pair left out."""
+    return any(term[i] == term[i + 1] and term[:i] + term[i + 1 :] == word for i in range(len(term) - 1))
+
+
+def _deletes(word: str, depth: int) -> set[str]:
+    variants = {word}
+    frontier = {word}
+    for _ in range(depth):
+        frontier = {w[:i] + w[i + 1 :] for w in frontier for i in range(len(w)) if len(w) > 1}
+        variants |= frontier
+    return variants
+
+
+def edit_distance(a: str, b: str, limit: int) -> int:
+    """Optimal-string-alignment distance (insert, delete, substitute, swap neighbours), capped at limit + 1."""
+    if abs(len(a) - len(b)) > limit:
+        return limit + 1
+    previous2: list[int] = []
+    previous = list(range(len(b) + 1))
+    for i in range(1, len(a) + 1):
+        current = [i] + [0] * len(b)
+        for j in range(1, len(b) + 1):
+            cost = 0 if a[i - 1] == b[j - 1] else 1
+            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                current[j] = min(current[j], previous2[j - 2] + 1)
+        if min(current) > limit:
+            return limit + 1
+        previous2, previous = previous, current
+    return previous[-1]
 
 
 def contains_injection(question: str) -> bool:
@@ -166,3 +484,8 @@ def contains_injection(question: str) -> bool:
 def strip_injection(question: str) -> str:
     """The question with the instruction-like parts removed, to see whether a real question remains."""
     return " ".join(_INJECTION.sub(" ", question).split())
+
+
+def red_flag_terms() -> Iterable[str]:
+    """All terms the detector knows (for documentation and tests)."""
+    return sorted(_term_index()[0])

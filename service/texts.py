@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from service.models import Audience
+from service.models import Audience, Filters
 
 DISCLAIMERS = {
     Audience.CLINICIAN: (
@@ -30,12 +30,39 @@ def review_notice(article_titles: list[str]) -> str:
     )
 
 
-def insufficient_evidence(searched_articles: int, searched_passages: int, query_text: str) -> str:
+def insufficient_evidence(
+    searched_articles: int,
+    searched_passages: int,
+    query_text: str,
+    filters: Filters,
+    unknown_terms: list[str] | None = None,
+    populations: list[str] | None = None,
+) -> str:
+    """What was searched, so the reader can judge the abstention. `query_text` must already be escaped."""
+    conditions = []
+    if filters.specialty:
+        conditions.append(f"specialty {filters.specialty}")
+    if filters.reference_type:
+        conditions.append(f"reference type {filters.reference_type.value}")
+    if filters.min_year:
+        conditions.append(f"evidence from {filters.min_year} on")
+    within = f" (filtered to {', '.join(conditions)})" if conditions else ""
+    why = ""
+    if unknown_terms:
+        why = f"The corpus does not mention {_listed(unknown_terms)}. "
+    elif populations:
+        why = f"No passage on this topic addresses {_listed(populations, quote=False)}. "
     return (
         "The corpus holds no evidence that answers this question, so no answer is given rather than a guess. "
-        f'Searched {searched_passages:,} passages from {searched_articles:,} articles for: "{query_text[:300]}". '
-        "The related questions below are ones the corpus can answer."
+        f"{why}"
+        f"Searched {searched_passages:,} passages from {searched_articles:,} articles{within} for: "
+        f"\u201c{query_text}\u201d. The related questions below are ones the corpus can answer."
     )
+
+
+def _listed(items: list[str], quote: bool = True) -> str:
+    shown = [f"\u201c{item}\u201d" if quote else item for item in items[:5]]
+    return shown[0] if len(shown) == 1 else ", ".join(shown[:-1]) + " or " + shown[-1]
 
 
 OUT_OF_SCOPE = (
@@ -44,3 +71,10 @@ OUT_OF_SCOPE = (
 )
 
 EMERGENCY_FOLLOWS = "What the corpus says that may be relevant:"
+
+COMPOSITION_FAILED = (
+    "The answer could not be completed. Only the passages above, with their references, were included; "
+    "please ask again."
+)
+
+SEARCH_FAILED = "The corpus could not be searched just now, so no answer is given. Please try again in a moment."

@@ -45,7 +45,7 @@ def list_articles(
     q: Annotated[str, Query(max_length=500)] = "",
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> ArticleSearch:
-    hits = search_articles(index, state.embedder, q, limit)
+    hits = search_articles(index, state.query_embedder or state.embedder, q, limit)
     return ArticleSearch(
         query=q,
         total=len(hits),

@@ -3,49 +3,73 @@
 from __future__ import annotations
 
 import json
-import uuid
 from collections.abc import Iterator
+from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Request, Response
 from fastapi.responses import StreamingResponse
 
-from service.answering import StreamEvent
-from service.api.deps import AnswersDep, MetricsDep
-from service.logs import log_request
+from service.answering import AnswerTrace, StreamEvent
+from service.api.deps import AnswersDep, MetricsDep, StateDep
 from service.models import FollowupAnswer, FollowupRequest
 
 router = APIRouter(prefix="/v1", tags=["followups"])
 
+_STREAM_DOC = """Server-sent events, in this order:
 
-@router.post("/followups", response_model=FollowupAnswer, summary="Answer a follow-up question from the corpus")
-def post_followup(body: FollowupRequest, answers: AnswersDep, metrics: MetricsDep, request: Request) -> FollowupAnswer:
-    request_id = _request_id(request)
-    answer = answers.answer(body, request_id)
+- `meta` `{request_id, status, audience, index}`: `status` as planned before composition; the final one is
+  in `done` (an answer whose composer finds nothing it can quote becomes `insufficient_evidence`)
+- `delta` `{text}`, repeated: the answer's Markdown, piece by piece
+- `citations` `{citations}`, `references` `{references}`, `related` `{related_questions}`,
+  `disclaimer` `{disclaimer, review_notice}`: always sent, also when composition failed midway
+- `done` `{status, answer}` with the complete answer (the same object `POST /v1/followups` returns), or
+  `error` `{code, message, status, answer}` when retrieval or composition failed; the answer then holds
+  what could be composed, with its references and the disclaimer.
+"""
+
+
+@router.post(
+    "/followups",
+    response_model=FollowupAnswer,
+    summary="Answer a follow-up question from the corpus",
+    responses={
+        422: {"description": "invalid request: `{code, message, field}`"},
+        503: {"description": "index not ready"},
+    },
+)
+def post_followup(
+    body: FollowupRequest, answers: AnswersDep, metrics: MetricsDep, state: StateDep, request: Request
+) -> Response:
+    answer, trace = answers.answer_traced(body, _request_id(request))
     metrics.answers.labels(answer.status.value).inc()
-    _log(request, body, answer)
-    return answer
+    _record(request, body, answer, trace, state.settings.service.log_text)
+    # The answer was built and validated by the pipeline: serialise it once, without re-validating it.
+    return Response(answer.model_dump_json(), media_type="application/json")
 
 
 @router.post(
     "/followups/stream",
     summary="The same answer as server-sent events",
+    description=_STREAM_DOC,
     response_class=StreamingResponse,
-    responses={200: {"content": {"text/event-stream": {}}}},
+    responses={200: {"content": {"text/event-stream": {}}}, 422: {"description": "invalid request"}},
 )
 def stream_followup(
-    body: FollowupRequest, answers: AnswersDep, metrics: MetricsDep, request: Request
+    body: FollowupRequest, answers: AnswersDep, metrics: MetricsDep, state: StateDep, request: Request
 ) -> StreamingResponse:
-    request_id = _request_id(request)
+    log_text = state.settings.service.log_text
+    events = answers.stream(body, _request_id(request))
 
-    def events() -> Iterator[str]:
-        for event in answers.stream(body, request_id):
-            if event.event == "done":
-                answer = FollowupAnswer.model_validate(event.data["answer"])
-                metrics.answers.labels(answer.status.value).inc()
-                _log(request, body, answer)
+    def encoded() -> Iterator[str]:
+        for event in events:
+            if event.answer is not None and event.trace is not None:
+                metrics.answers.labels(event.answer.status.value).inc()
+                _record(request, body, event.answer, event.trace, log_text)
             yield sse(event)
 
-    return StreamingResponse(events(), media_type="text/event-stream", headers={"Cache-Control": "no-store"})
+    return StreamingResponse(
+        encoded(), media_type="text/event-stream", headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
+    )
 
 
 def sse(event: StreamEvent) -> str:
@@ -53,23 +77,30 @@ def sse(event: StreamEvent) -> str:
 
 
 def _request_id(request: Request) -> str:
-    return str(getattr(request.state, "request_id", None) or uuid.uuid4())
+    return str(request.scope.get("state", {}).get("request_id", ""))
 
 
-def _log(request: Request, body: FollowupRequest, answer: FollowupAnswer) -> None:
-    fields = {
-        "request_id": answer.request_id,
-        "path": request.url.path,
-        "status": answer.status.value,
-        "audience": body.audience.value,
-        "question_chars": len(body.question),
-        "history_turns": len(body.history),
-        "answer_chars": len(answer.answer),
-        "passage_ids": [c.passage_id for c in answer.citations],
-        "reference_count": len(answer.references),
-        "timings": answer.timings,
-    }
-    if request.app.state.service.settings.service.log_text:
+def _record(request: Request, body: FollowupRequest, answer: FollowupAnswer, trace: AnswerTrace, text: bool) -> None:
+    """What the access log line of this request says about the answer (no text unless enabled)."""
+    fields: dict[str, Any] = request.scope.get("vademecum.log", {})
+    fields.update(
+        status=answer.status.value,
+        audience=body.audience.value,
+        article_id=body.article_id,
+        question_chars=len(body.question),
+        history_turns=len(body.history),
+        context_turns=trace.context_turns,
+        answer_chars=len(answer.answer),
+        retrieved=trace.retrieved,
+        cited=[c.passage_id for c in answer.citations],
+        references=len(answer.references),
+        best_similarity=trace.best_similarity,
+        emergency=trace.emergency,
+        injection=trace.injection,
+        scope=trace.scope,
+        error=trace.error,
+        timings=answer.timings,
+    )
+    if text:
         fields["question"] = body.question
         fields["answer"] = answer.answer
-    log_request(**fields)

@@ -1,0 +1,98 @@
+"""Service fixtures: a real index built from corpus/ once per session, and the app served over it.
+
+The index is ingested into a temporary data directory with the session embedder (the real MiniLM).
+To keep repeated local runs fast, the previous session's build is copied in first when pytest's
+cache has one: ingest then re-embeds only the passages whose text changed (and prunes articles no
+longer in corpus/), so the index is still exactly what `vademecum ingest corpus/` produces.
+Set VADEMECUM_TEST_FRESH_INDEX=1 to ignore the cache.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from ingest.embedding import SentenceTransformerEmbedder
+from ingest.layout import DataDir
+from ingest.pipeline import IngestOptions, run_ingest
+from ingest.settings import ChromaSettings, Settings
+from service.app import create_app
+from service.index import LoadedIndex
+from tests.conftest import CORPUS
+
+SEED_KEY = "vademecum-service-index"
+
+
+@dataclass(frozen=True)
+class CorpusIndex:
+    data_dir: Path
+    version: str
+    articles: int
+
+
+def _corpus_files() -> list[Path]:
+    return [p for p in sorted(CORPUS.glob("*.md")) if p.name.lower() != "readme.md"]
+
+
+@pytest.fixture(scope="session")
+def corpus_index(
+    tmp_path_factory: pytest.TempPathFactory, embedder: SentenceTransformerEmbedder, request: pytest.FixtureRequest
+) -> CorpusIndex:
+    if not _corpus_files():
+        pytest.skip("corpus/ holds no articles yet")
+    root = tmp_path_factory.mktemp("service-index") / "data"
+    seed = Path(request.config.cache.mkdir(SEED_KEY)) / "data"
+    if seed.joinpath("ACTIVE").is_file() and not os.environ.get("VADEMECUM_TEST_FRESH_INDEX"):
+        shutil.copytree(seed, root, ignore=shutil.ignore_patterns("LOCK"))
+    data_dir = DataDir(root)
+    report = run_ingest(
+        [CORPUS], data_dir=data_dir, embedder=embedder, chroma=ChromaSettings(), options=IngestOptions(prune=True)
+    )
+    pointer = data_dir.read_pointer()
+    assert pointer is not None, f"ingest wrote no index: {report.not_written} {report.rejected}"
+    if report.version:
+        _save_seed(root, seed)
+    return CorpusIndex(data_dir=root, version=pointer.version, articles=len(_corpus_files()))
+
+
+def _save_seed(built: Path, seed: Path) -> None:
+    """Keep this build for the next session; a concurrent session may race us, which only costs time."""
+    staging = seed.with_name(f"data.{os.getpid()}.tmp")
+    shutil.rmtree(staging, ignore_errors=True)
+    try:
+        shutil.copytree(built, staging, ignore=shutil.ignore_patterns("LOCK"))
+        shutil.rmtree(seed, ignore_errors=True)
+        staging.rename(seed)
+    except OSError:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def settings(corpus_index: CorpusIndex) -> Settings:
+    return Settings(data_dir=corpus_index.data_dir, corpus_dir=CORPUS)
+
+
+@pytest.fixture(scope="session")
+def app(settings: Settings, embedder: SentenceTransformerEmbedder) -> FastAPI:
+    return create_app(settings, embedder=embedder)
+
+
+@pytest.fixture(scope="session")
+def client(app: FastAPI) -> Iterator[TestClient]:
+    with TestClient(app) as test_client:
+        yield test_client
+
+
+@pytest.fixture(scope="session")
+def index(client: TestClient, app: FastAPI) -> LoadedIndex:
+    """The index the session app opened."""
+    loaded: LoadedIndex | None = app.state.service.index
+    assert loaded is not None, app.state.service.not_ready
+    return loaded

@@ -1,0 +1,75 @@
+"""The default extractive composer: what it quotes, in which order, under which headings."""
+
+from __future__ import annotations
+
+from ingest.models import Chunk, ReviewStatus
+from service.composition import ExtractiveComposer
+from service.models import DraftItem, Passage, Query
+
+QUERY = Query(question="q", text="q")
+
+
+def passage(n: int, similarity: float, *, article: str = "a", section: str = "S", cites: bool = True) -> Passage:
+    chunk = Chunk(
+        id=f"{article}:{n:04d}",
+        article_id=article,
+        article_title=f"Article {article}",
+        section=section,
+        text=f"claim {n}",
+        embed_text=f"claim {n}",
+        citations=(1,) if cites else (),
+        review_status=ReviewStatus.SUBMITTED,
+        specialty="x",
+        position=n,
+        content_hash=str(n),
+    )
+    return Passage(chunk=chunk, similarity=similarity, score=similarity)
+
+
+def test_best_passage_leads_and_weak_ones_are_left_out() -> None:
+    passages = [passage(1, 0.72), passage(2, 0.80), passage(3, 0.60)]
+
+    chosen = ExtractiveComposer().select(passages, 5)
+
+    assert [p.chunk.id for p in chosen] == ["a:0002", "a:0001"]
+
+
+def test_passages_without_references_are_never_quoted() -> None:
+    passages = [passage(1, 0.90, cites=False), passage(2, 0.70)]
+
+    assert [p.chunk.id for p in ExtractiveComposer().select(passages, 5)] == ["a:0002"]
+
+
+def test_several_aspects_are_grouped_under_section_headings() -> None:
+    passages = [passage(1, 0.80, section="Dosing"), passage(2, 0.79, section="Dosing"), passage(3, 0.78)]
+    passages.append(passage(4, 0.77, section="Monitoring"))
+
+    pieces = list(ExtractiveComposer().stream(QUERY, passages, 5))
+
+    assert isinstance(pieces[0], DraftItem)
+    assert [p for p in pieces if isinstance(p, str)] == ["Dosing", "S", "Monitoring"]
+
+
+def test_passages_from_other_articles_are_headed_with_their_article() -> None:
+    passages = [passage(1, 0.80), passage(2, 0.79, article="b", section="Pregnancy")]
+
+    headings = [p for p in ExtractiveComposer().stream(QUERY, passages, 5) if isinstance(p, str)]
+
+    assert headings == ["Pregnancy (Article b)"]
+
+
+def test_follow_up_words_outweigh_the_context() -> None:
+    generic = passage(1, 0.80).model_copy(update={"focus_similarity": 0.05})
+    specific = passage(2, 0.75).model_copy(update={"focus_similarity": 0.30})
+
+    chosen = ExtractiveComposer().select([generic, specific], 5)
+
+    assert [p.chunk.id for p in chosen] == ["a:0002"]
+
+
+def test_quotes_are_the_passages_verbatim() -> None:
+    passages = [passage(1, 0.8), passage(2, 0.79)]
+
+    items = [p for p in ExtractiveComposer().stream(QUERY, passages, 5) if isinstance(p, DraftItem)]
+
+    assert all(item.text == item.passage.chunk.text for item in items)
