@@ -46,7 +46,7 @@ def corpus_index(
     tmp_path_factory: pytest.TempPathFactory, embedder: SentenceTransformerEmbedder, request: pytest.FixtureRequest
 ) -> CorpusIndex:
     if not _corpus_files():
-        pytest.skip("corpus/ holds no articles yet")
+        pytest.fail("corpus/ holds no articles yet")
     root = tmp_path_factory.mktemp("service-index") / "data"
     seed = Path(request.config.cache.mkdir(SEED_KEY)) / "data"
     if seed.joinpath("ACTIVE").is_file() and not os.environ.get("VADEMECUM_TEST_FRESH_INDEX"):

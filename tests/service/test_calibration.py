@@ -29,7 +29,7 @@ def statuses(client: TestClient, asked: list[str]) -> dict[str, str]:
 
 def test_covered_questions_are_answered(client: TestClient, corpus_index: CorpusIndex) -> None:
     if corpus_index.articles < 40:
-        pytest.skip("the corpus is not complete yet")
+        pytest.fail("the corpus is not complete yet")
     results = statuses(client, questions("covered_questions.txt"))
 
     missed = [q for q, status in results.items() if status != "answered"]

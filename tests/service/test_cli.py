@@ -31,7 +31,7 @@ def small_build(tmp_path_factory: pytest.TempPathFactory, embedder: SentenceTran
     """A one-article corpus and its index, ingested once for the module."""
     source = CORPUS / ONE_ARTICLE
     if not source.is_file():
-        pytest.skip(f"corpus/{ONE_ARTICLE} is not written yet")
+        pytest.fail(f"corpus/{ONE_ARTICLE} is not written yet")
     root = tmp_path_factory.mktemp("small-build")
     (root / "corpus").mkdir()
     shutil.copy2(source, root / "corpus" / ONE_ARTICLE)
