@@ -10,7 +10,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -43,6 +43,22 @@ class ServiceSettings(BaseModel):
     log_level: str = "INFO"
     # Torch threads per process; 1 serves concurrent requests best on a small machine.
     torch_threads: int = Field(default=1, ge=1, le=64)
+    # uvicorn worker processes; more than one needs Chroma in http mode (embedded Chroma has one writer).
+    workers: int = Field(default=1, ge=1, le=64)
+    # The admin endpoints (upload, delete, reindex) need this key in `X-API-Key`; unset disables them.
+    admin_api_key: SecretStr | None = None
+    # Bodies above this size are refused with 413 before any parsing.
+    max_body_bytes: int = Field(default=262_144, ge=1_024, le=64 * 1024 * 1024)
+    # Per-client token bucket: sustained requests per second and burst size; 0 disables rate limiting.
+    rate_limit_per_second: float = Field(default=20.0, ge=0)
+    rate_limit_burst: int = Field(default=40, ge=1)
+    # Requests that take longer get a 504; work beyond `max_concurrent` waiting requests gets a 503.
+    request_timeout_s: float = Field(default=10.0, gt=0)
+    max_concurrent: int = Field(default=64, ge=1)
+    # How often the process looks at the ACTIVE pointer to pick up a new index version (0: never).
+    reload_interval_s: float = Field(default=2.0, ge=0)
+    # On SIGTERM, in-flight requests get this long to finish.
+    shutdown_grace_s: float = Field(default=10.0, ge=0)
 
 
 class Settings(BaseSettings):
