@@ -12,7 +12,7 @@ from collections.abc import Iterator
 
 from ingest.models import Article, Chunk, Claim, SourceFormat
 
-CHUNKER_VERSION = "c2"
+CHUNKER_VERSION = "c3"
 SUMMARY_SECTION = "Summary"
 MAX_SENTENCES = 3
 # A passage stops growing past this many words, so long MedQuAD answers stay claim-sized.
@@ -42,7 +42,7 @@ def chunk_article(article: Article) -> list[Chunk]:
                 citations=citations,
                 source_ids=(claim.source_id,) if claim and claim.source_id else (),
                 review_status=article.review_status,
-                year=article.year,
+                year=evidence_year(article, citations),
                 specialty=article.specialty,
                 reference_types=tuple(sorted({article.reference(n).type for n in citations})),
                 position=len(chunks),
@@ -50,6 +50,21 @@ def chunk_article(article: Article) -> list[Chunk]:
             )
         )
     return chunks
+
+
+def evidence_year(article: Article, citations: tuple[int, ...]) -> int | None:
+    """The year of a passage's evidence, for the `min_year` filter: its newest cited reference.
+
+    A passage citing only a 2009 trial is 2009 evidence even when the article also cites a 2024
+    guideline elsewhere. A passage that cites nothing (a summary, an uncited MedQuAD answer) is dated
+    by the article's last update, the only date that speaks for it; with neither, the year is unknown
+    and a year filter leaves the passage out.
+    """
+    years = [article.reference(n).year for n in citations]
+    known = [year for year in years if year]
+    if known:
+        return max(known)
+    return article.last_updated.year if article.last_updated else None
 
 
 def embedding_key(embed_text: str) -> str:

@@ -140,14 +140,6 @@ class Article(_Frozen):
                 return ref
         raise KeyError(n)
 
-    @property
-    def year(self) -> int | None:
-        """The newest year among the references, or of the last update."""
-        years = [r.year for r in self.references if r.year]
-        if self.last_updated:
-            years.append(self.last_updated.year)
-        return max(years) if years else None
-
 
 class Chunk(_Frozen):
     """A claim-sized passage ready to embed: the retrieval unit of the index."""

@@ -78,10 +78,26 @@ def test_chunk_keeps_article_id_section_citations_review_status_year_specialty_a
     assert chunk.citations == (1, 2)
     assert chunk.source_ids == ("qa-7",)
     assert chunk.review_status is ReviewStatus.APPROVED
-    assert chunk.year == 2022  # the newest of the references and the last update
+    assert chunk.year == 2022  # the newest of its cited references
     assert chunk.specialty == "cardiology"
     assert chunk.reference_types == (ReferenceType.GUIDELINE, ReferenceType.RESEARCH)
     assert chunk.content_hash == embedding_key(chunk.embed_text)
+
+
+def test_chunk_year_is_that_of_its_newest_cited_reference_not_of_the_article() -> None:
+    article = _article(claims=(Claim(text="Aspirin is given at once", citations=(1,)),))
+
+    chunk = chunk_article(article)[-1]
+
+    assert chunk.year == 2018  # the article also cites a 2022 trial, but not in this passage
+
+
+def test_uncited_passage_is_dated_by_the_articles_last_update() -> None:
+    article = _article(claims=(Claim(text="Aspirin is given at once", citations=(1,)),))
+
+    summary = next(c for c in chunk_article(article) if c.section == SUMMARY_SECTION)
+
+    assert summary.year == 2020
 
 
 def test_embed_text_holds_question_section_and_group_as_context() -> None:

@@ -143,6 +143,14 @@ def test_min_year_filter_excludes_older_evidence(client: TestClient) -> None:
     assert "evidence from 2100 on" in answer["answer"]
 
 
+def test_min_year_filter_keeps_only_passages_citing_evidence_from_that_year_on(client: TestClient) -> None:
+    answer = client.post("/v1/followups", json={"question": AF_QUESTION, "filters": {"min_year": 2021}}).json()
+
+    assert answer["citations"]
+    for citation in answer["citations"]:
+        assert max(r["year"] or 0 for r in citation["references"]) >= 2021, citation["passage_id"]
+
+
 def test_unfiltered_dense_search_matches_chroma(index: LoadedIndex, embedder: SentenceTransformerEmbedder) -> None:
     vector = embedder.embed_query(AF_QUESTION)
 
