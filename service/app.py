@@ -25,6 +25,7 @@ from service.api import articles, followups, health
 from service.composition import Composer
 from service.logs import configure_logging, log_request
 from service.metrics import Metrics
+from service.reload import Reloader
 from service.state import ServiceState
 
 log = logging.getLogger("vademecum.service")
@@ -52,7 +53,11 @@ def create_app(
         state = ServiceState(settings=settings, embedder=model, composer=composer, metrics=app.state.metrics)
         state.load()
         app.state.service = state
+        # Picks up versions written by `vademecum ingest`, rollback or the admin endpoints (service/reload.py).
+        reloader = Reloader(state, settings.service.reload_interval_s)
+        reloader.start()
         yield
+        reloader.stop()
         state.close()
 
     app = FastAPI(

@@ -1,7 +1,14 @@
-"""Thin request dependencies: the state the routes need, or a 503 saying why it is not there."""
+"""Thin request dependencies: the state the routes need, or a 503 saying why it is not there.
+
+A request takes the served index version once (`get_served`) and every other dependency derives from
+that one bundle, so a request never mixes two versions. It is released when the response is complete
+(FastAPI runs the exit of a dependency with `yield` after the response, streamed ones included), and a
+version swapped out meanwhile is closed only then.
+"""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
@@ -9,7 +16,7 @@ from fastapi import Depends, HTTPException, Request
 from service.answering import AnswerService
 from service.index import LoadedIndex
 from service.metrics import Metrics
-from service.state import ServiceState
+from service.state import Served, ServiceState
 
 
 def get_state(request: Request) -> ServiceState:
@@ -17,16 +24,27 @@ def get_state(request: Request) -> ServiceState:
     return state
 
 
-def get_answers(state: Annotated[ServiceState, Depends(get_state)]) -> AnswerService:
-    if state.answers is None or state.not_ready:
+async def get_served(state: Annotated[ServiceState, Depends(get_state)]) -> AsyncIterator[Served]:
+    served = state.acquire()
+    if served is None:
         raise HTTPException(status_code=503, detail=f"not ready: {state.not_ready}")
-    return state.answers
+    try:
+        yield served
+    finally:
+        state.release(served)
 
 
-def get_index(state: Annotated[ServiceState, Depends(get_state)]) -> LoadedIndex:
-    if state.index is None:
+ServedDep = Annotated[Served, Depends(get_served)]
+
+
+async def get_answers(served: ServedDep, state: Annotated[ServiceState, Depends(get_state)]) -> AnswerService:
+    if state.not_ready:
         raise HTTPException(status_code=503, detail=f"not ready: {state.not_ready}")
-    return state.index
+    return served.answers
+
+
+async def get_index(served: ServedDep) -> LoadedIndex:
+    return served.index
 
 
 def get_metrics(request: Request) -> Metrics:
