@@ -21,7 +21,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ingest.embedding import Embedder, SentenceTransformerEmbedder
 from ingest.settings import Settings, get_settings
-from service.api import articles, followups, health
+from service.api import admin, articles, followups, health
 from service.composition import Composer
 from service.logs import configure_logging, log_request
 from service.metrics import Metrics
@@ -74,6 +74,7 @@ def create_app(
     app.include_router(followups.router)
     app.include_router(articles.router)
     app.include_router(health.router)
+    admin.install(app)
     _install_error_handlers(app)
     app.add_middleware(ObserveMiddleware, metrics=app.state.metrics)
     return app

@@ -28,6 +28,8 @@ def readyz(state: StateDep) -> JSONResponse:
             "articles": len(index.articles),
             "passages": len(index.chunks),
             "model": index.manifest.model_name,
+            # A newer version that could not be opened (the one above still serves), else null.
+            "failed_version": state.failed and {"version": state.failed.version, "reason": state.failed.reason},
         }
     )
 
