@@ -26,6 +26,7 @@ from ingest.models import Chunk
 from ingest.store import reference_flag
 from service.index import LoadedIndex, top_scores
 from service.models import Filters, Passage, Query
+from service.query_vectors import QueryVectorizer, RecentQuestions
 
 
 class Mode(StrEnum):
@@ -80,10 +81,13 @@ class Retriever:
         embedder: Embedder,
         config: RetrievalConfig | None = None,
         clock: Callable[[], float] | None = None,
+        recent: RecentQuestions | None = None,
     ) -> None:
         self.index = index
         self.embedder = embedder
         self.config = config or RetrievalConfig()
+        known = {question.text: index.question_vectors[i] for i, question in enumerate(index.questions)}
+        self.vectorizer = QueryVectorizer(embedder, known=known, recent=recent)
         self._clock = clock or time.perf_counter
         self._masks: dict[tuple[Any, ...], np.ndarray] = {}
 
@@ -92,9 +96,11 @@ class Retriever:
         timings: dict[str, float] = {}
         start = self._clock()
         focus_rows = self._focus_rows(query) if mode is Mode.HYBRID else []
-        if focus_rows:
-            both = self.embedder.embed_documents([query.text, query.question])
-            vector, focus = both[0], both[1]
+        if mode is Mode.HYBRID:
+            # Only the question itself goes through the model; its context was embedded before.
+            query_vectors = self.vectorizer.vectors(query.question, query.context_used if query.elliptical else [])
+            vector = query_vectors.search
+            focus = query_vectors.focus if focus_rows else None
         else:
             vector, focus = self.embedder.embed_query(query.text), None
         timings["embed_ms"] = (self._clock() - start) * 1000

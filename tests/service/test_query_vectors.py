@@ -1,0 +1,99 @@
+"""The request path embeds only the question: context comes from ingest-time or recent vectors."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from ingest.embedding import SentenceTransformerEmbedder, Vectors
+from service.query_vectors import QueryVectorizer, RecentQuestions, combine
+
+ARTICLE_QUESTION = "How should anticoagulation be managed in atrial fibrillation?"
+PREVIOUS = "Which anticoagulant is preferred for non-valvular AF?"
+FOLLOWUP = "and in pregnancy?"
+
+
+class CountingEmbedder:
+    """The real model, counting the texts it is asked to embed."""
+
+    def __init__(self, model: SentenceTransformerEmbedder) -> None:
+        self.model = model
+        self.texts: list[str] = []
+
+    @property
+    def model_name(self) -> str:
+        return self.model.model_name
+
+    @property
+    def dimension(self) -> int:
+        return self.model.dimension
+
+    def embed_documents(self, texts: Sequence[str]) -> Vectors:
+        self.texts.extend(texts)
+        return self.model.embed_documents(texts)
+
+    def embed_query(self, text: str) -> Vectors:
+        self.texts.append(text)
+        return self.model.embed_query(text)
+
+
+def test_self_contained_question_is_embedded_once(embedder: SentenceTransformerEmbedder) -> None:
+    counting = CountingEmbedder(embedder)
+
+    vectors = QueryVectorizer(counting).vectors(PREVIOUS, [])
+
+    assert counting.texts == [PREVIOUS]
+    assert vectors.focus is None
+
+
+def test_followup_embeds_only_its_question_when_the_context_was_seen(embedder: SentenceTransformerEmbedder) -> None:
+    counting = CountingEmbedder(embedder)
+    vectorizer = QueryVectorizer(counting, known={ARTICLE_QUESTION: embedder.embed_query(ARTICLE_QUESTION)})
+    vectorizer.vectors(PREVIOUS, [])  # the previous request of the chat
+
+    vectors = vectorizer.vectors(FOLLOWUP, [PREVIOUS, ARTICLE_QUESTION])
+
+    assert counting.texts == [PREVIOUS, FOLLOWUP]
+    assert vectors.embedded == 1
+
+
+def test_unseen_context_is_embedded_with_the_question_in_one_call(embedder: SentenceTransformerEmbedder) -> None:
+    counting = CountingEmbedder(embedder)
+
+    vectors = QueryVectorizer(counting).vectors(FOLLOWUP, [PREVIOUS])
+
+    assert counting.texts == [FOLLOWUP, PREVIOUS]
+    assert vectors.embedded == 2
+
+
+def test_followup_focus_is_the_question_alone(embedder: SentenceTransformerEmbedder) -> None:
+    vectors = QueryVectorizer(embedder).vectors(FOLLOWUP, [PREVIOUS])
+
+    assert vectors.focus is not None
+    assert float(vectors.focus @ embedder.embed_query(FOLLOWUP)) > 0.999
+
+
+def test_combined_vector_stays_close_to_embedding_the_concatenated_text(
+    embedder: SentenceTransformerEmbedder,
+) -> None:
+    texts = [FOLLOWUP, PREVIOUS, ARTICLE_QUESTION]
+    parts = [(text, embedder.embed_query(text)) for text in texts]
+
+    combined = combine(parts)
+
+    assert np.isclose(np.linalg.norm(combined), 1.0)
+    assert float(combined @ embedder.embed_query(" ".join(texts))) > 0.85
+
+
+def test_recent_questions_forget_the_least_recently_used_beyond_capacity() -> None:
+    recent = RecentQuestions(capacity=2)
+    vector = np.ones(3, dtype=np.float32)
+    recent.put("a", vector)
+    recent.put("b", vector)
+    recent.get("a")
+
+    recent.put("c", vector)
+
+    assert recent.get("b") is None
+    assert recent.get("a") is not None and recent.get("c") is not None
