@@ -22,9 +22,11 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from ingest.embedding import Embedder, SentenceTransformerEmbedder
 from ingest.settings import Settings, get_settings
 from service.api import admin, articles, followups, health
+from service.body_limit import BodyLimitMiddleware
 from service.composition import Composer
 from service.logs import configure_logging, log_request
 from service.metrics import Metrics
+from service.models import ERROR_RESPONSES
 from service.reload import Reloader
 from service.state import ServiceState
 
@@ -69,6 +71,8 @@ def create_app(
             "citations, a reference list that matches them, related questions and a disclaimer on every answer."
         ),
         lifespan=lifespan,
+        # Every operation documents the JSON error it can answer with (not FastAPI's `{detail}` shape).
+        responses=ERROR_RESPONSES,
     )
     app.state.metrics = Metrics.create()
     app.include_router(followups.router)
@@ -76,6 +80,8 @@ def create_app(
     app.include_router(health.router)
     admin.install(app)
     _install_error_handlers(app)
+    # Innermost of the middlewares: a body is counted as FastAPI reads it, and refused above the limit.
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.service.max_body_bytes)
     app.add_middleware(ObserveMiddleware, metrics=app.state.metrics)
     return app
 
@@ -165,12 +171,22 @@ def _install_error_handlers(app: FastAPI) -> None:
         message = str(first.get("msg", "invalid request"))
         if kind == "extra_forbidden" and location:
             message = f"unknown field {location[-1]!r}"
+        status = 422
+        if _sent_as_other_than_json(request, first):
+            status, code, message = 415, "unsupported_media_type", "send the body as application/json"
         request.scope.get(LOG_FIELDS, {})["error"] = code
-        return JSONResponse(error_body(code, message, ".".join(location) or None), status_code=422)
+        return JSONResponse(error_body(code, message, ".".join(location) or None), status_code=status)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        codes = {404: "not_found", 405: "method_not_allowed", 413: "too_large", 503: "not_ready"}
+        codes = {
+            400: "bad_request",
+            404: "not_found",
+            405: "method_not_allowed",
+            413: "too_large",
+            415: "unsupported_media_type",
+            503: "not_ready",
+        }
         code = codes.get(exc.status_code, "http_error")
         request.scope.get(LOG_FIELDS, {})["error"] = code
         return JSONResponse(error_body(code, str(exc.detail)), status_code=exc.status_code, headers=exc.headers)
@@ -179,6 +195,14 @@ def _install_error_handlers(app: FastAPI) -> None:
     async def unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.error("unhandled error", exc_info=exc, extra={"fields": {"route": request.url.path}})
         return JSONResponse(error_body("internal_error", "the request could not be completed"), status_code=500)
+
+
+def _sent_as_other_than_json(request: Request, error: Any) -> bool:
+    """FastAPI hands a body that is not declared JSON (text/plain, a form, no type) to validation as
+    raw bytes; the whole body then fails as one value. That is a media-type mistake, not a bad field."""
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    is_json = content_type == "application/json" or content_type.endswith("+json")
+    return not is_json and tuple(error.get("loc", ())) == ("body",) and error.get("type") != "missing"
 
 
 def _limit_torch_threads(threads: int) -> None:

@@ -6,15 +6,59 @@ descriptions are the documentation clients read.
 
 from __future__ import annotations
 
+import unicodedata
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, field_validator
+from pydantic_core import PydanticCustomError
 
 from ingest.models import ARTICLE_ID_PATTERN, Chunk, Reference, ReferenceType
 
 MAX_QUESTION_CHARS = 2000
 MAX_HISTORY_TURNS = 20
+
+# What a question or turn may not contain. Control characters (NUL, escape, C1 codes) have no place in
+# a question and only reach parsers, logs and terminals downstream: rejected, so the client learns of
+# it (lone surrogates, JSON "\ud800", are already refused as invalid strings). Bidirectional
+# embeddings, overrides and isolates make text display differently from what is processed ("Trojan
+# Source"); no question needs them (right-to-left scripts render without them): rejected too.
+# Zero-width characters and direction marks are invisible copy-paste debris that would split a word
+# ("war\u200bfarin" would not match "warfarin"): silently stripped.
+_ALLOWED_CONTROLS = frozenset("\t\n\r")
+_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u200e\u200f\u2060\ufeff"))
+# The same rule as a JSON-schema pattern, so the OpenAPI schema tells clients (and the schema fuzz test
+# holds the two to agreement); `clean_text` enforces it, with a message naming the character.
+_FORBIDDEN_CLASS = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069"
+TEXT_PATTERN = rf"^[^{_FORBIDDEN_CLASS}]*[^\s\u200b-\u200f\u2060\ufeff{_FORBIDDEN_CLASS}][^{_FORBIDDEN_CLASS}]*$"
+
+
+def clean_text(value: str, what: str) -> str:
+    """`value` without invisible characters and outer whitespace; refuses control and bidi characters."""
+    for char in value:
+        if (unicodedata.category(char) == "Cc" and char not in _ALLOWED_CONTROLS) or char in _BIDI_CONTROLS:
+            raise PydanticCustomError(
+                "forbidden_character",
+                "the {what} contains the character U+{code}: control characters and bidirectional "
+                "overrides are not accepted",
+                {"what": what, "code": f"{ord(char):04X}"},
+            )
+    cleaned = value.translate(_INVISIBLE).strip()
+    if not cleaned:
+        raise PydanticCustomError("blank_text", "the {what} is empty or only whitespace", {"what": what})
+    return cleaned
+
+
+def _json_number(value: object) -> object:
+    """Numbers must arrive as JSON numbers: "5" or true is a client bug to report, not a number to guess.
+    (5.0 is still 5: JSON Schema counts it as an integer, and a fractional 5.5 is refused as one.)"""
+    if isinstance(value, bool | str | bytes):
+        raise PydanticCustomError("int_type", "Input should be a valid integer (a JSON number)")
+    return value
+
+
+_NotCoerced = BeforeValidator(_json_number)
 
 
 class Audience(StrEnum):
@@ -35,7 +79,14 @@ class _Strict(BaseModel):
 
 class Turn(_Strict):
     role: Literal["user", "assistant"]
-    content: Annotated[str, StringConstraints(min_length=1, max_length=8000)]
+    content: Annotated[str, StringConstraints(min_length=1, max_length=8000)] = Field(
+        json_schema_extra={"pattern": TEXT_PATTERN}
+    )
+
+    @field_validator("content")
+    @classmethod
+    def _clean_content(cls, value: str) -> str:
+        return clean_text(value, "turn")
 
 
 class Filters(_Strict):
@@ -43,7 +94,9 @@ class Filters(_Strict):
     reference_type: ReferenceType | None = Field(
         default=None, description="only passages citing at least one reference of this type"
     )
-    min_year: int | None = Field(default=None, ge=1900, le=2100, description="only evidence from this year on")
+    min_year: Annotated[int, Field(ge=1900, le=2100), _NotCoerced] | None = Field(
+        default=None, description="only evidence from this year on"
+    )
 
     @field_validator("specialty")
     @classmethod
@@ -60,7 +113,8 @@ class Filters(_Strict):
 
 class FollowupRequest(_Strict):
     question: Annotated[str, StringConstraints(min_length=1, max_length=MAX_QUESTION_CHARS)] = Field(
-        description="the follow-up question, 1-2,000 characters"
+        description="the follow-up question, 1-2,000 characters, not blank, without control characters",
+        json_schema_extra={"pattern": TEXT_PATTERN},
     )
     article_id: Annotated[str, StringConstraints(pattern=ARTICLE_ID_PATTERN, max_length=128)] | None = Field(
         default=None, description="the article the user is reading"
@@ -68,7 +122,36 @@ class FollowupRequest(_Strict):
     history: list[Turn] = Field(default_factory=list, max_length=MAX_HISTORY_TURNS, description="prior turns")
     audience: Audience = Audience.CLINICIAN
     filters: Filters | None = None
-    max_citations: int | None = Field(default=None, ge=1, le=20, description="most passages to quote")
+    max_citations: Annotated[int, Field(ge=1, le=20), _NotCoerced] | None = Field(
+        default=None, description="most passages to quote"
+    )
+
+    @field_validator("question")
+    @classmethod
+    def _clean_question(cls, value: str) -> str:
+        return clean_text(value, "question")
+
+
+class ErrorBody(BaseModel):
+    """Every error the service answers: a stable code, a readable message, and the field at fault."""
+
+    code: str = Field(description="stable machine-readable code, e.g. `invalid_request`, `too_large`")
+    message: str
+    field: str | None = Field(description="dotted path of the request field at fault, when there is one")
+
+
+def _error(description: str) -> dict[str, object]:
+    return {"model": ErrorBody, "description": description}
+
+
+# Documented on every operation (FastAPI `responses`); a route's own entry for a status replaces these.
+ERROR_RESPONSES: dict[int | str, dict[str, object]] = {
+    400: _error("the body could not be read (not UTF-8, nested too deep)"),
+    404: _error("no such resource"),
+    413: _error("the body is larger than the configured limit"),
+    415: _error("the body is not sent as application/json"),
+    422: _error("a field is missing, unknown, of the wrong type or out of range"),
+}
 
 
 class Query(BaseModel):
