@@ -24,6 +24,7 @@ from ingest.settings import Settings, get_settings
 from service.api import admin, articles, followups, health
 from service.body_limit import BodyLimitMiddleware
 from service.composition import Composer
+from service.guards import install_guards
 from service.logs import configure_logging, log_request
 from service.metrics import Metrics
 from service.models import ERROR_RESPONSES
@@ -82,6 +83,8 @@ def create_app(
     _install_error_handlers(app)
     # Innermost of the middlewares: a body is counted as FastAPI reads it, and refused above the limit.
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.service.max_body_bytes)
+    # Rate limit, concurrency bound, timeout, drain on SIGTERM; inside ObserveMiddleware so refusals are logged.
+    install_guards(app, settings)
     app.add_middleware(ObserveMiddleware, metrics=app.state.metrics)
     return app
 

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import re
 import shutil
+import signal
 import sys
 import textwrap
 import uuid
@@ -109,6 +111,8 @@ def run_serve(args: argparse.Namespace) -> int:
     host = args.host or settings.service.host
     port = args.port or settings.service.port
     print(f"vademecum: serving on http://{host}:{port} (OpenAPI at /docs)", file=sys.stderr)
+    # uvicorn re-raises the SIGTERM it shut down for: exit 0 then, not 143, since the shutdown was clean.
+    signal.signal(signal.SIGTERM, _exit_cleanly)
     uvicorn.run(
         "service.app:create_app",
         factory=True,
@@ -117,9 +121,13 @@ def run_serve(args: argparse.Namespace) -> int:
         workers=args.workers,
         log_config=None,
         access_log=False,
-        timeout_graceful_shutdown=20,
+        timeout_graceful_shutdown=math.ceil(settings.service.shutdown_grace_s),
     )
     return 0
+
+
+def _exit_cleanly(signum: int, frame: object) -> None:
+    raise SystemExit(0)
 
 
 def run_ask(args: argparse.Namespace) -> int:

@@ -1,23 +1,30 @@
-"""Probes and metrics: /healthz (process alive), /readyz (index opened and non-empty), /metrics."""
+"""Probes and metrics: /healthz (process alive), /readyz (index opened and non-empty), /metrics.
+
+The probes are `async`: they run on the event loop, not in the thread pool, so they answer even
+when every worker thread is busy with answers.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from service.api.deps import MetricsDep, StateDep
+from service.api.deps import MetricsDep, get_state
 
 router = APIRouter(tags=["operations"])
 
 
 @router.get("/healthz", summary="The process is alive")
-def healthz() -> dict[str, str]:
+async def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
 @router.get("/readyz", summary="The index is opened and non-empty", responses={503: {"description": "not ready"}})
-def readyz(state: StateDep) -> JSONResponse:
+async def readyz(request: Request) -> JSONResponse:
+    state = get_state(request)  # called, not injected: a sync dependency would take a worker thread
+    if request.app.state.drain.draining:  # SIGTERM: let the load balancer move traffic away (service/guards.py)
+        return JSONResponse({"ready": False, "reason": "shutting down"}, status_code=503)
     if state.not_ready or state.index is None:
         return JSONResponse({"ready": False, "reason": state.not_ready}, status_code=503)
     index = state.index
