@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from ingest.embedding import SentenceTransformerEmbedder
+from ingest.injection import scan_article
 from ingest.layout import (
     DataDir,
     IndexBusyError,
@@ -105,6 +106,9 @@ def _check(paths: list[Path]) -> int:
     inputs = load_inputs(paths)
     for issue in [*inputs.rejected, *inputs.duplicates]:
         print(f"rejected: {issue}")
+    # A flag is a warning, not a rejection: the article is valid, but someone must correct its text.
+    for flag in (flag for article in inputs.articles for flag in scan_article(article)):
+        print(f"flagged: {flag}")
     print(
         f"{inputs.files} files: {len(inputs.articles)} valid, {len(inputs.rejected) + len(inputs.duplicates)} problems"
     )

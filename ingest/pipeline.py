@@ -22,6 +22,7 @@ from chromadb.errors import ChromaError
 
 from ingest.chunking import CHUNKER_VERSION
 from ingest.embedding import Embedder
+from ingest.injection import InjectionFlag, scan_article
 from ingest.layout import DataDir, IndexWriteError, WriterLock, new_version_id
 from ingest.loading import LoadedInputs, load_inputs
 from ingest.models import Article, ValidationIssue
@@ -47,6 +48,8 @@ class IngestReport:
     not_written: str | None = None
     # Problems the run worked around (a corrupt version replaced by --rebuild, a cleanup left for later).
     warnings: list[str] = field(default_factory=list)
+    # Article text that reads as an instruction to the system (also one warning each): indexed as text, never obeyed.
+    flagged: list[InjectionFlag] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -92,6 +95,9 @@ def _ingest_locked(
 ) -> None:
     inputs = load_inputs(paths)
     report.rejected = list(inputs.rejected)
+    # Before any early return, so a refused run still names the articles an operator must correct.
+    report.flagged = [flag for article in inputs.articles for flag in scan_article(article)]
+    report.warnings.extend(str(flag) for flag in report.flagged)
     if inputs.duplicates:
         report.rejected.extend(inputs.duplicates)
         report.not_written = "duplicate article ids"

@@ -26,6 +26,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
+from ingest.injection import QUESTION_INSTRUCTIONS
+
 Terms = tuple[str, ...]
 
 
@@ -294,23 +296,8 @@ _COMMON_WORDS = frozenset(
     "pail pain paid gain rain main wain hit fit kit sit wit bit fat fix".split()
 )
 
-_INJECTION = re.compile(
-    r"(ignore|disregard|forget|override|bypass)\s+(all\s+|any\s+|your\s+|the\s+|previous\s+|prior\s+|above\s+|"
-    r"earlier\s+|these\s+|those\s+|my\s+)*"
-    r"(instructions?|rules|guidelines|prompts?|policies|constraints|system|directives|guardrails)"
-    r"|(print|reveal|show|repeat|output|tell me|display|leak|dump)\s+(me\s+)?(your|the)\s+(full\s+|hidden\s+|"
-    r"initial\s+|original\s+)?(system\s+)?(prompt|instructions|configuration|config|settings|rules|api key|"
-    r"secrets?|context)"
-    r"|(drop|remove|omit|skip|without|leave out|no|don'?t (include|add|show))\s+(the\s+|any\s+|your\s+)?"
-    r"(disclaimers?|references|citations|warnings?|sources)"
-    r"(\s*(,|and|or|&)\s*(the\s+|any\s+|your\s+|without\s+)*(disclaimers?|references|citations|warnings?|sources))*"
-    r"|\byou are now\b[^.?!:]*|\bact as\b[^.?!:]*|\bpretend (to be|you are)\b[^.?!:]*|\bjailbreak\b"
-    r"|\b(in\s+)?developer mode\b|\bdan mode\b|\bwith no (rules|restrictions|limits)\b"
-    r"|\bcite reference \d+|\bmake up\b|\binvent (a|an|some) (reference|citation|source|study)s?"
-    r"|\b(?:and|then|just|now)\s+(?:say|state|claim|write|declare)\b[^.?!]*"
-    r"|\b(?:say|state|claim) that\b[^.?!]*",
-    re.IGNORECASE,
-)
+# Shared with ingest, which flags the same instructions inside article text (ingest/injection.py).
+_INJECTION = QUESTION_INSTRUCTIONS
 
 EMERGENCY_GUIDANCE = {
     "patient": (
