@@ -396,7 +396,7 @@ def test_real_server_refuses_a_chunked_body_while_it_streams(server: Server) -> 
     with socket.create_connection((server.host, server.port), timeout=10) as sock:
         sock.sendall(HEAD + b"Transfer-Encoding: chunked\r\n\r\n")
         # Keep streaming until the server answers: it must not wait for (or buffer) the whole 5 MB.
-        while sent < len(data) and not select.select([sock], [], [], 0.02)[0]:
+        while sent < len(data) and not select.select([sock], [], [], 0.05)[0]:
             chunk = data[sent : sent + 32_768]
             sock.sendall(b"%x\r\n%s\r\n" % (len(chunk), chunk))
             sent += len(chunk)
