@@ -3,7 +3,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PYTHON ?= python3
 
-.PHONY: setup serve test lint typecheck pytest clean
+.PHONY: setup serve test lint typecheck pytest pytest-chroma-server clean
 
 setup: $(VENV)/.installed
 
@@ -17,7 +17,7 @@ $(VENV)/.installed: pyproject.toml constraints.txt
 serve: setup
 	$(BIN)/vademecum serve
 
-test: setup lint typecheck pytest
+test: setup lint typecheck pytest pytest-chroma-server
 
 lint:
 	$(BIN)/ruff check .
@@ -26,8 +26,29 @@ lint:
 typecheck:
 	$(BIN)/mypy ingest service evals vademecum.py
 
+# Tests that need a Chroma server run only in pytest-chroma-server (they would start one of their own).
+SERVER_ONLY_TESTS := tests/service/test_workers.py tests/service/test_replicas.py
+
 pytest:
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q $(addprefix --ignore=,$(SERVER_ONLY_TESTS))
+
+# The tests that write or read Chroma, again against a throwaway `chroma run` server (VADEMECUM_CHROMA__MODE=http),
+# plus several workers and two replicas sharing it. Left out on purpose: the tests of embedded Chroma itself
+# (tests/ingest/test_faults.py read-only directory, damaged chroma.sqlite3, disk full inside Chroma), the ingest
+# tests that never touch Chroma (chunking, formats, layout), and the service tests that exercise answer
+# composition rather than the store.
+CHROMA_SERVER_TESTS := \
+	tests/ingest/test_pipeline.py \
+	tests/ingest/test_cli.py \
+	tests/ingest/test_crash_safety.py \
+	tests/ingest/test_faults.py::test_a_second_ingest_is_refused_with_exit_2_while_another_one_runs \
+	tests/ingest/test_faults.py::test_each_killed_ingest_leaves_at_most_its_own_unfinished_version \
+	tests/ingest/test_faults.py::test_the_complete_ingest_after_several_kills_keeps_only_the_active_and_previous_versions \
+	tests/service/test_retrieval.py \
+	$(SERVER_ONLY_TESTS)
+
+pytest-chroma-server:
+	scripts/with-chroma-server $(BIN)/pytest -q $(CHROMA_SERVER_TESTS)
 
 clean:
 	rm -rf $(VENV) data

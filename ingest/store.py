@@ -23,6 +23,7 @@ from chromadb.api.models.Collection import Collection
 from chromadb.api.types import Embeddable, EmbeddingFunction, Embeddings
 from chromadb.config import Settings as ChromaClientSettings
 from chromadb.errors import ChromaError, NotFoundError
+from overrides import overrides
 
 from ingest.chunking import CHUNKER_VERSION
 from ingest.embedding import Embedder, model_slug
@@ -34,6 +35,19 @@ PASSAGES = "passages"
 QUESTIONS = "questions"
 # SQLite's words for a database file that is damaged rather than busy or incompatible.
 _CORRUPT_DATABASE = ("not a database", "malformed", "no such table")
+
+
+class ChromaUnavailableError(ChromaError):
+    """The configured Chroma server does not answer (http mode).
+
+    A ChromaError, so ingest reports it like any refused write (IndexWriteError, exit 3, active version unchanged)
+    and its cleanup of a failed build passes over it; chromadb itself raises a bare ValueError.
+    """
+
+    @classmethod
+    @overrides  # ChromaError enforces the decorator on every override
+    def name(cls) -> str:
+        return "ChromaUnavailable"
 
 
 class ChromaReadOnlyError(Exception):
@@ -56,7 +70,16 @@ def make_client(settings: ChromaSettings, persist_dir: Path | None, *, create: b
     """
     client_settings = ChromaClientSettings(anonymized_telemetry=False, allow_reset=False)
     if settings.mode == "http":
-        return chromadb.HttpClient(host=settings.host, port=settings.port, ssl=settings.ssl, settings=client_settings)
+        try:
+            return chromadb.HttpClient(
+                host=settings.host, port=settings.port, ssl=settings.ssl, settings=client_settings
+            )
+        except ValueError as error:  # chromadb's "Could not connect to a Chroma server. Are you sure it is running?"
+            scheme = "https" if settings.ssl else "http"
+            raise ChromaUnavailableError(
+                f"no Chroma server answers at {scheme}://{settings.host}:{settings.port} ({error}); start it "
+                "(`chroma run`) or correct VADEMECUM_CHROMA__HOST / VADEMECUM_CHROMA__PORT"
+            ) from error
     if persist_dir is None:
         raise ValueError("embedded Chroma needs a directory")
     if create:

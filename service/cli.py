@@ -27,7 +27,9 @@ def register(commands: Any) -> None:
     )
     serve.add_argument("--host", help="default: settings (127.0.0.1)")
     serve.add_argument("--port", type=int, help="default: settings (8000)")
-    serve.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
+    serve.add_argument(
+        "--workers", type=int, help="uvicorn worker processes (default: settings, 1); more than 1 needs a Chroma server"
+    )
     serve.add_argument("--no-ingest", action="store_true", help="serve the index as it is")
     serve.set_defaults(run=run_serve)
 
@@ -105,7 +107,15 @@ def ensure_index(settings: Settings, out: Any = sys.stderr, embedder: Embedder |
 def run_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
+    from service.factory import FACTORY, WorkersNeedChromaServerError, check_workers
+
     settings = get_settings()
+    workers = args.workers or settings.service.workers
+    try:
+        check_workers(settings, workers)
+    except WorkersNeedChromaServerError as error:
+        print(f"vademecum serve: {error}", file=sys.stderr)
+        return 2
     if not args.no_ingest:
         ensure_index(settings)
     host = args.host or settings.service.host
@@ -114,11 +124,11 @@ def run_serve(args: argparse.Namespace) -> int:
     # uvicorn re-raises the SIGTERM it shut down for: exit 0 then, not 143, since the shutdown was clean.
     signal.signal(signal.SIGTERM, _exit_cleanly)
     uvicorn.run(
-        "service.app:create_app",
+        FACTORY,
         factory=True,
         host=host,
         port=port,
-        workers=args.workers,
+        workers=workers,
         log_config=None,
         access_log=False,
         timeout_graceful_shutdown=math.ceil(settings.service.shutdown_grace_s),

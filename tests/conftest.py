@@ -29,13 +29,18 @@ def data_dir(tmp_path: Path) -> DataDir:
     return DataDir(tmp_path / "data")
 
 
-@pytest.fixture
-def chroma_settings() -> ChromaSettings:
-    """Embedded Chroma by default; VADEMECUM_TEST_CHROMA_PORT points the tests at a `chroma run` server."""
+def chroma_under_test() -> ChromaSettings:
+    """Embedded Chroma by default; VADEMECUM_TEST_CHROMA_PORT (set by scripts/with-chroma-server) names a server."""
     port = os.environ.get("VADEMECUM_TEST_CHROMA_PORT")
     if port:
         return ChromaSettings(mode="http", host="127.0.0.1", port=int(port))
     return ChromaSettings()
+
+
+@pytest.fixture
+def chroma_settings() -> ChromaSettings:
+    """The Chroma the tests write to and read from: see `chroma_under_test`."""
+    return chroma_under_test()
 
 
 @pytest.fixture(scope="session")

@@ -6,6 +6,8 @@ when every worker thread is busy with answers.
 
 from __future__ import annotations
 
+import os
+
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
@@ -35,6 +37,7 @@ async def readyz(request: Request) -> JSONResponse:
             "articles": len(index.articles),
             "passages": len(index.chunks),
             "model": index.manifest.model_name,
+            "pid": os.getpid(),  # which worker process answered (several workers share one port)
             # A newer version that could not be opened (the one above still serves), else null.
             "failed_version": state.failed and {"version": state.failed.version, "reason": state.failed.reason},
         }

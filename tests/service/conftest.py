@@ -4,7 +4,9 @@ The index is ingested into a temporary data directory with the session embedder 
 To keep repeated local runs fast, the previous session's build is copied in first when pytest's
 cache has one: ingest then re-embeds only the passages whose text changed (and prunes articles no
 longer in corpus/), so the index is still exactly what `vademecum ingest corpus/` produces.
-Set VADEMECUM_TEST_FRESH_INDEX=1 to ignore the cache.
+Set VADEMECUM_TEST_FRESH_INDEX=1 to ignore the cache. Against a Chroma server (VADEMECUM_TEST_CHROMA_PORT,
+see scripts/with-chroma-server) the cached build (always an embedded one) only lends its vectors: see
+`_reuse_seed_on_server`; a server build is never cached, since its collections go with the throwaway server.
 """
 
 from __future__ import annotations
@@ -22,10 +24,11 @@ from fastapi.testclient import TestClient
 from ingest.embedding import SentenceTransformerEmbedder
 from ingest.layout import DataDir
 from ingest.pipeline import IngestOptions, run_ingest
-from ingest.settings import ChromaSettings, Settings
+from ingest.settings import Settings
 from service.app import create_app
 from service.index import LoadedIndex
-from tests.conftest import CORPUS
+from tests.conftest import CORPUS, chroma_under_test
+from tests.ingest.articles import write_article
 
 SEED_KEY = "vademecum-service-index"
 
@@ -49,17 +52,32 @@ def corpus_index(
         pytest.fail("corpus/ holds no articles yet")
     root = tmp_path_factory.mktemp("service-index") / "data"
     seed = Path(request.config.cache.mkdir(SEED_KEY)) / "data"
+    chroma = chroma_under_test()
+    data_dir = DataDir(root)
     if seed.joinpath("ACTIVE").is_file() and not os.environ.get("VADEMECUM_TEST_FRESH_INDEX"):
         shutil.copytree(seed, root, ignore=shutil.ignore_patterns("LOCK"))
-    data_dir = DataDir(root)
+        if chroma.mode == "http":
+            _reuse_seed_on_server(data_dir, embedder, tmp_path_factory.mktemp("seed-on-server"))
     report = run_ingest(
-        [CORPUS], data_dir=data_dir, embedder=embedder, chroma=ChromaSettings(), options=IngestOptions(prune=True)
+        [CORPUS], data_dir=data_dir, embedder=embedder, chroma=chroma, options=IngestOptions(prune=True)
     )
     pointer = data_dir.read_pointer()
     assert pointer is not None, f"ingest wrote no index: {report.not_written} {report.rejected}"
-    if report.version:
+    if report.version and chroma.mode == "embedded":
         _save_seed(root, seed)
     return CorpusIndex(data_dir=root, version=pointer.version, articles=len(_corpus_files()))
+
+
+def _reuse_seed_on_server(data_dir: DataDir, embedder: SentenceTransformerEmbedder, scratch: Path) -> None:
+    """Write the embedded seed's passages to the Chroma server with the seed's own vectors.
+
+    Ingest writes a version only when the articles change, and reuses the active version's vectors: one
+    throwaway article makes it write a server version from the seed (embedding only that article), and the
+    session's `--prune` ingest below then removes it, so the index served is still the corpus alone.
+    """
+    write_article(scratch, "zz-throwaway-seed-article")
+    options = IngestOptions(prune=True)
+    run_ingest([CORPUS, scratch], data_dir=data_dir, embedder=embedder, chroma=chroma_under_test(), options=options)
 
 
 def _save_seed(built: Path, seed: Path) -> None:
@@ -76,7 +94,7 @@ def _save_seed(built: Path, seed: Path) -> None:
 
 @pytest.fixture(scope="session")
 def settings(corpus_index: CorpusIndex) -> Settings:
-    return Settings(data_dir=corpus_index.data_dir, corpus_dir=CORPUS)
+    return Settings(data_dir=corpus_index.data_dir, corpus_dir=CORPUS, chroma=chroma_under_test())
 
 
 @pytest.fixture(scope="session")
