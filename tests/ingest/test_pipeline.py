@@ -359,7 +359,7 @@ def test_chroma_passages_carry_their_provenance_as_metadata(
         "section": "Treatment",
         "citations": "1,2",
         "review_status": "approved",
-        "year": 2025,
+        "year": 2021,  # its newest cited reference (the article was updated in 2025)
         "specialty": "respiratory",
     }
     assert metadata["ref_guideline"] is True and metadata["ref_research"] is False
