@@ -23,6 +23,7 @@ from ingest.settings import ChromaSettings, ServiceSettings, Settings
 from ingest.version import read_articles
 from service.app import create_app
 from tests.ingest.articles import article_text, write_article, write_corpus
+from tests.ingest.test_faults import _truncate_embeddings
 
 KEY = "admin-key-for-tests"
 HEADERS = {"X-API-Key": KEY}
@@ -208,3 +209,25 @@ def test_an_admin_change_while_another_ingest_holds_the_lock_is_409_at_once(admi
     assert "another ingest is writing" in responses[0].json()["message"]
     assert elapsed < 5  # refused, not queued behind the lock
     assert admin.pointer() == before
+
+
+def test_reindex_on_a_corrupt_index_is_409_and_reindex_with_rebuild_repairs_it_and_makes_the_app_ready(
+    tmp_path: Path, pristine: DataDir, embedder: Embedder
+) -> None:
+    shutil.copytree(pristine.root, tmp_path / "data")
+    write_corpus(tmp_path / "corpus")
+    data_dir = DataDir(tmp_path / "data")
+    corrupt = data_dir.active_version_dir().name
+    _truncate_embeddings(data_dir.version_dir(corrupt))
+    with TestClient(create_app(_settings(tmp_path, KEY), embedder=embedder)) as client:
+        assert client.get("/readyz").status_code == 503
+
+        refused = client.post("/v1/reindex", headers=HEADERS)
+        repaired = client.post("/v1/reindex", params={"rebuild": "true"}, headers=HEADERS)
+        ready = client.get("/readyz")
+
+    assert (refused.status_code, refused.json()["code"]) == (409, "index_corrupt")
+    assert "rebuild=true" in refused.json()["message"]
+    assert repaired.status_code == 200, repaired.text
+    assert any(f"index version {corrupt} is corrupt" in w for w in repaired.json()["warnings"])
+    assert ready.status_code == 200 and ready.json()["version"] == repaired.json()["version"]
