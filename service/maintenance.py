@@ -109,7 +109,7 @@ class Maintenance:
                 raise ArticleNotFoundError(f"no article {article_id!r} in index version {manifest.version}")
             del articles[article_id]
             if not articles:
-                raise NothingWrittenError(f"deleting {article_id!r} would leave index version without articles")
+                raise NothingWrittenError(f"deleting {article_id!r} would leave the index without articles")
             reusable = manifest.model_name == self.embedder.model_name and manifest.chunker_version == CHUNKER_VERSION
             version = new_version_id()
             builder = VersionBuilder(
