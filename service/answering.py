@@ -19,6 +19,7 @@ from service.citations import CitationBook, escape_markdown, finalize, render_it
 from service.composition import Composer, ExtractiveComposer
 from service.coverage import populations
 from service.index import LoadedIndex
+from service.logs import failure_fields
 from service.models import (
     AnswerStatus,
     Audience,
@@ -28,6 +29,7 @@ from service.models import (
     Query,
     RelatedQuestionOut,
 )
+from service.personal import strip_personal_details
 from service.query import resolve_query
 from service.retrieval import Retrieval, Retriever
 from service.safety import EMERGENCY_GUIDANCE, Emergency, contains_injection, detect_emergency, strip_injection
@@ -141,7 +143,8 @@ class AnswerService:
     # The decisions, in order. Each returns a plan; retrieval happens only for questions in scope.
 
     def plan(self, request: FollowupRequest, trace: AnswerTrace, timings: dict[str, float]) -> _Plan:
-        question = request.question
+        # Names and identifiers cannot match a passage, and a rare name would read as an unknown term.
+        question = strip_personal_details(request.question)
         if contains_injection(question):
             trace.injection = True
             question = strip_injection(question)
@@ -166,8 +169,8 @@ class AnswerService:
             query = query.model_copy(update={"text": f"{emergency.topic}: {query.text}"})
         try:
             retrieval = self.retriever.retrieve(query)
-        except Exception as exc:  # a failing store still ends in a well-formed answer
-            log.error("retrieval failed", exc_info=True)
+        except Exception as exc:  # noqa: BLE001 (logged without its message) - a failing store still ends in a well-formed answer
+            log.error("retrieval failed", extra={"fields": failure_fields(exc)})
             trace.error = f"retrieval failed: {type(exc).__name__}"
             preamble = [self._guidance(emergency, request.audience)] if emergency else []
             status = AnswerStatus.EMERGENCY if emergency else AnswerStatus.INSUFFICIENT_EVIDENCE
@@ -269,8 +272,8 @@ class _Run:
         self.body: list[str] = []
         try:
             self.plan = service.plan(request, self.trace, self.timings)
-        except Exception as exc:  # a failing store still ends in a well-formed answer
-            log.error("retrieval failed", exc_info=True, extra={"fields": {"request_id": request_id}})
+        except Exception as exc:  # noqa: BLE001 (logged without its message) - a failing store still ends in a well-formed answer
+            log.error("retrieval failed", extra={"fields": {"request_id": request_id, **failure_fields(exc)}})
             self.trace.error = f"retrieval failed: {type(exc).__name__}"
             self.plan = _Plan(AnswerStatus.INSUFFICIENT_EVIDENCE, None, None, [texts.SEARCH_FAILED])
         self.status = self.plan.status
@@ -286,8 +289,8 @@ class _Run:
             for fragment in self._compose():
                 self.body.append(fragment)
                 yield fragment
-        except Exception as exc:  # any composer failure still ends in a well-formed answer
-            log.error("composition failed", exc_info=True, extra={"fields": {"request_id": self.request_id}})
+        except Exception as exc:  # noqa: BLE001 (logged without its message) - any composer failure still ends in a well-formed answer
+            log.error("composition failed", extra={"fields": {"request_id": self.request_id, **failure_fields(exc)}})
             self.trace.error = f"composition failed: {type(exc).__name__}"
             notice = ("\n\n" if self.body else "") + texts.COMPOSITION_FAILED
             self.body.append(notice)

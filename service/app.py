@@ -25,7 +25,7 @@ from service.api import admin, articles, followups, health
 from service.body_limit import BodyLimitMiddleware
 from service.composition import Composer
 from service.guards import install_guards
-from service.logs import configure_logging, log_request
+from service.logs import configure_logging, failure_fields, log_request
 from service.metrics import Metrics
 from service.models import ERROR_RESPONSES
 from service.reload import Reloader
@@ -196,7 +196,7 @@ def _install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> JSONResponse:
-        log.error("unhandled error", exc_info=exc, extra={"fields": {"route": request.url.path}})
+        log.error("unhandled error", extra={"fields": {"route": request.url.path, **failure_fields(exc)}})
         return JSONResponse(error_body("internal_error", "the request could not be completed"), status_code=500)
 
 

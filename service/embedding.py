@@ -13,6 +13,7 @@ from typing import cast
 import numpy as np
 
 from ingest.embedding import Embedder, Vectors
+from service.logs import failure_fields
 
 log = logging.getLogger("vademecum.service")
 
@@ -118,8 +119,8 @@ class BatchingEmbedder:
                 vectors[group] = part
                 if self._on_batch is not None:
                     self._on_batch(len(group))
-        except Exception as error:  # every waiting request gets the error, none hangs
-            log.error("embedding failed", exc_info=True)
+        except Exception as error:  # noqa: BLE001 (logged without its message) - every waiting request gets the error, none hangs
+            log.error("embedding failed", extra={"fields": failure_fields(error)})
             for job in jobs:
                 job.error = error
                 job.done.set()

@@ -27,6 +27,7 @@ from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ingest.settings import Settings
+from service.logs import failure_fields
 
 log = logging.getLogger("vademecum.service")
 
@@ -226,8 +227,8 @@ class TimeoutMiddleware:
         await refuse(send, scope, 504, "timeout", message, None)
         try:
             await work
-        except Exception:  # the client has its 504; the late failure is only logged
-            log.warning("timed-out request failed afterwards", exc_info=True)
+        except Exception as error:  # noqa: BLE001 (logged without its message) - the client has its 504; the late failure is only logged
+            log.warning("timed-out request failed afterwards", extra={"fields": failure_fields(error)})
 
 
 # --- drain on SIGTERM ----------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
+import traceback
 from datetime import UTC, datetime
 from typing import Any
 
@@ -42,6 +43,19 @@ def configure_logging(level: str = "INFO") -> None:
         handler.vademecum_json = True  # type: ignore[attr-defined]
         root.addHandler(handler)
     root.propagate = False
+
+
+def failure_fields(error: BaseException) -> dict[str, Any]:
+    """What a log line says about an exception: its type and where it was raised, not its message.
+
+    Log failures with these fields instead of `exc_info`: an exception's message (and so `exc_info`,
+    which every handler and formatter sees) can quote the question, e.g. from a model client that
+    echoes its input, and personal details in a question must never reach a log.
+    """
+    return {
+        "error_type": f"{type(error).__module__}.{type(error).__qualname__}",
+        "traceback": "".join(traceback.format_tb(error.__traceback__)),
+    }
 
 
 def log_request(**fields: Any) -> None:

@@ -23,7 +23,7 @@ from service.logs import JsonFormatter
 DOB = "14/03/1958"
 MRN = "MRN 40417733"
 PHONE = "07700 900123"
-# A common name is ordinary vocabulary; a rare surname is not (see the xfail below).
+# A common name is ordinary vocabulary; a rare surname is not: both must be answered alike.
 COMMON = f"John Smith (DOB {DOB}, {MRN}, john.smith@example.org, tel {PHONE})"
 RARE = f"Margaret Thistlewood (DOB {DOB}, {MRN}, m.thistlewood@example.org, tel {PHONE})"
 # What must not be logged, as fragments: a line holding "40417733" or "Thistlewood" leaks even when reformatted.
@@ -31,7 +31,8 @@ IDENTIFIERS = ("John Smith", "Margaret", "Thistlewood", DOB, "1958", "40417733",
 
 COVERED = f"Can my patient {COMMON} continue metformin at an eGFR of 25?"
 COVERED_RARE = f"Can my patient {RARE} continue metformin at an eGFR of 25?"
-UNCOVERED = f"My patient {RARE} has an acute gout flare: what is the first-line treatment?"
+# Colchicine is nowhere in the corpus: the answer is insufficient evidence, whoever the patient is.
+UNCOVERED = f"My patient {RARE} has an acute gout flare: what dose of colchicine?"
 # The test's own HTTP client logs each URL it requests: that is the caller's log, not the server's.
 CLIENT_LOGGERS = ("httpx", "httpcore")
 
@@ -104,11 +105,6 @@ def test_question_with_identifiers_is_answered_as_it_deserves(
     assert bool(answer["citations"]) is (status == "answered")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known gap: the unknown-term check (service.coverage) reads a rare surname as a medical term the "
-    "corpus lacks, so a covered question naming the patient abstains",
-)
 def test_rare_surname_does_not_turn_a_covered_question_into_insufficient_evidence(debug_client: TestClient) -> None:
     answer = debug_client.post("/v1/followups", json={"question": COVERED_RARE}).json()
 
@@ -188,11 +184,6 @@ class LeakyComposer:
         raise RuntimeError(f"upstream model rejected the prompt: {query.question}")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known gap: service.answering logs a composer failure with exc_info, so an exception message "
-    "that quotes the question reaches the log",
-)
 def test_composer_failure_quoting_the_question_does_not_log_it(
     settings: Settings, embedder: SentenceTransformerEmbedder, all_logs: CaptureEverything
 ) -> None:
