@@ -194,7 +194,7 @@ def run_rollback_command(args: argparse.Namespace, settings: Settings | None = N
         return EXIT_REJECTED
     print(f"rolled back from {before.version if before else '?'}")
     print(f"active index version: {_describe(data_dir, pointer.version)[0]}")
-    print("note: a running service keeps the version it opened; restart it with `vademecum serve --no-ingest`")
+    print("note: running services switch to it within their reload interval (VADEMECUM_SERVICE__RELOAD_INTERVAL_S)")
     return EXIT_OK
 
 
