@@ -31,6 +31,7 @@ from ingest.version import IndexCorruptError, Manifest, read_articles, read_mani
 from ingest.version_builder import PreviousIndex, VersionBuilder, drop_collections
 
 Progress = Callable[[str, int, int], None]
+NO_ARTICLES_LEFT = "the new version would hold no articles"
 
 
 @dataclass
@@ -62,6 +63,8 @@ class IngestOptions:
     rebuild: bool = False
     strict: bool = False
     keep_previous: int = 1
+    # Article ids to leave out of the new version (the admin DELETE); unknown ids are ignored.
+    remove: frozenset[str] = frozenset()
 
 
 def run_ingest(
@@ -114,13 +117,16 @@ def _ingest_locked(
     if active and active.manifest and not options.rebuild and _reusable(active.manifest, embedder):
         previous = PreviousIndex(directory=active.directory, manifest=active.manifest, articles=active.articles)
     articles = _merge(active.articles if active else {}, inputs, options.prune, report)
+    for article_id in sorted(options.remove & articles.keys()):
+        del articles[article_id]
+        report.removed.append(article_id)
     report.passages_total = active.manifest.passage_count if active and active.manifest else 0
     if previous and not (report.added or report.updated or report.removed):
         report.not_written = "no changes"
         return
     if not articles:
         # An empty version answers nothing (and bm25s cannot index an empty corpus): keep what is served.
-        report.not_written = "the new version would hold no articles"
+        report.not_written = NO_ARTICLES_LEFT
         return
 
     version = new_version_id()
@@ -128,7 +134,9 @@ def _ingest_locked(
         version=version, directory=data_dir.build_dir(version), embedder=embedder, chroma=chroma, previous=previous
     )
     try:
-        built = builder.build(list(articles.values()), inputs_mtime=inputs.newest_mtime, progress=progress)
+        # With no input files (a removal only), the version is as up to date as the one it replaces.
+        inputs_mtime = inputs.newest_mtime or (active.manifest.inputs_mtime if active and active.manifest else 0.0)
+        built = builder.build(list(articles.values()), inputs_mtime=inputs_mtime, progress=progress)
         builder.directory.rename(data_dir.version_dir(version))
         if active and active.corrupt:  # a keyword only when needed: test doubles override switch_to(v, keep)
             data_dir.switch_to(version, options.keep_previous, skip={active.version})

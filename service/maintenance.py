@@ -13,25 +13,18 @@ an article with the same id and other content, which then replaces the uploaded 
 
 from __future__ import annotations
 
-import contextlib
 import os
-import shutil
 import tempfile
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from chromadb.errors import ChromaError
-
-from ingest.chunking import CHUNKER_VERSION
 from ingest.embedding import Embedder
-from ingest.layout import DataDir, IndexMissingError, IndexWriteError, WriterLock, new_version_id
+from ingest.layout import DataDir, IndexMissingError
 from ingest.loading import load_inputs
 from ingest.models import ValidationIssue
-from ingest.pipeline import IngestOptions, IngestReport, run_ingest
+from ingest.pipeline import NO_ARTICLES_LEFT, IngestOptions, IngestReport, run_ingest
 from ingest.settings import Settings
-from ingest.version import IndexCorruptError, read_articles, read_manifest, verify_version
-from ingest.version_builder import PreviousIndex, VersionBuilder, drop_collections
+from ingest.version import IndexCorruptError, read_manifest
 
 UPLOAD_NAME = "upload.md"
 
@@ -94,49 +87,17 @@ class Maintenance:
 
     def delete(self, article_id: str) -> IngestReport:
         """A new version without `article_id`; every other passage keeps its vectors (nothing is embedded)."""
-        started = time.monotonic()
-        data_dir, chroma = self.data_dir, self.settings.chroma
-        report = IngestReport()
-        with WriterLock(data_dir):
-            self._remove_stale(report)
-            try:
-                directory = data_dir.active_version_dir()
-            except IndexMissingError as error:
-                raise ArticleNotFoundError(f"no article {article_id!r}: {error}") from error
-            manifest = verify_version(directory)  # a damaged version must be rebuilt, not built upon
-            articles = read_articles(directory)
-            if article_id not in articles:
-                raise ArticleNotFoundError(f"no article {article_id!r} in index version {manifest.version}")
-            del articles[article_id]
-            if not articles:
-                raise NothingWrittenError(f"deleting {article_id!r} would leave the index without articles")
-            reusable = manifest.model_name == self.embedder.model_name and manifest.chunker_version == CHUNKER_VERSION
-            version = new_version_id()
-            builder = VersionBuilder(
-                version=version,
-                directory=data_dir.build_dir(version),
-                embedder=self.embedder,
-                chroma=chroma,
-                previous=PreviousIndex(directory, manifest, articles) if reusable else None,
-            )
-            try:
-                built = builder.build(list(articles.values()), inputs_mtime=manifest.inputs_mtime)
-                builder.directory.rename(data_dir.version_dir(version))
-                data_dir.switch_to(version, self.settings.index.keep_previous)
-            except BaseException as error:
-                self._discard(version)
-                if isinstance(error, OSError | ChromaError):
-                    raise IndexWriteError(
-                        f"could not write index version {version}: {error}; the active version {manifest.version} "
-                        "is unchanged"
-                    ) from error
-                raise
-            self._remove_stale(report)
-        report.removed = [article_id]
-        report.version = version
-        report.passages_embedded = built.passages_embedded
-        report.passages_total = built.passages_total
-        report.seconds = time.monotonic() - started
+        report = run_ingest(
+            [],
+            data_dir=self.data_dir,
+            embedder=self.embedder,
+            chroma=self.settings.chroma,
+            options=IngestOptions(remove=frozenset({article_id}), keep_previous=self.settings.index.keep_previous),
+        )
+        if article_id not in report.removed:
+            raise ArticleNotFoundError(f"no article {article_id!r} in the active index version")
+        if report.not_written == NO_ARTICLES_LEFT:
+            raise NothingWrittenError(f"deleting {article_id!r} would leave the index without articles")
         return report
 
     def _keep_inputs_mtime(self, path: Path) -> None:
@@ -151,22 +112,6 @@ class Maintenance:
             return  # no usable active version: the ingest itself reports it
         if inputs_mtime > 0:
             os.utime(path, (inputs_mtime, inputs_mtime))
-
-    def _remove_stale(self, report: IngestReport) -> None:
-        try:
-            self.data_dir.remove_stale(on_remove=lambda v: drop_collections(self.settings.chroma, v))
-        except (OSError, ChromaError) as error:
-            report.warnings.append(f"could not remove old index versions ({error}); the next ingest tries again")
-
-    def _discard(self, version: str) -> None:
-        """Remove a version that failed before it became active (never the active one)."""
-        pointer = self.data_dir.read_pointer()
-        if pointer is not None and pointer.version == version:
-            return
-        for directory in (self.data_dir.build_dir(version), self.data_dir.version_dir(version)):
-            shutil.rmtree(directory, ignore_errors=True)
-        with contextlib.suppress(OSError, ChromaError):
-            drop_collections(self.settings.chroma, version)
 
 
 def _describe(issue: ValidationIssue) -> str:
