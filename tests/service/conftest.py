@@ -24,7 +24,7 @@ from fastapi.testclient import TestClient
 from ingest.embedding import SentenceTransformerEmbedder
 from ingest.layout import DataDir
 from ingest.pipeline import IngestOptions, run_ingest
-from ingest.settings import Settings
+from ingest.settings import ServiceSettings, Settings
 from service.app import create_app
 from service.index import LoadedIndex
 from tests.conftest import CORPUS, chroma_under_test
@@ -94,7 +94,13 @@ def _save_seed(built: Path, seed: Path) -> None:
 
 @pytest.fixture(scope="session")
 def settings(corpus_index: CorpusIndex) -> Settings:
-    return Settings(data_dir=corpus_index.data_dir, corpus_dir=CORPUS, chroma=chroma_under_test())
+    # Every request of the session client comes from one address ("testclient"): rate limiting has its own tests.
+    return Settings(
+        data_dir=corpus_index.data_dir,
+        corpus_dir=CORPUS,
+        chroma=chroma_under_test(),
+        service=ServiceSettings(rate_limit_per_second=0),
+    )
 
 
 @pytest.fixture(scope="session")
