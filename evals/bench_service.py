@@ -173,6 +173,10 @@ def server_env(data_dir: Path) -> dict[str, str]:
         "OMP_NUM_THREADS": "1",
         "OPENBLAS_NUM_THREADS": "1",
         "MKL_NUM_THREADS": "1",
+        # Every benchmark client shares one address: per-client rate limiting would measure 429s.
+        "VADEMECUM_SERVICE__RATE_LIMIT_PER_SECOND": "0",
+        # The clients outnumber nothing here, but a bound below them would turn queueing into 503s.
+        "VADEMECUM_SERVICE__MAX_CONCURRENT": "256",
     }
 
 
