@@ -166,9 +166,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     data_dir = DataDir(root)
     print(f"MedQuAD: {len(files)} files from {args.medquad}; data dir {root}; batch size {settings.batch_size}")
 
-    model = SentenceTransformerEmbedder(
-        settings.model, batch_size=settings.batch_size, max_seq_length=settings.max_seq_length
-    )
+    model = SentenceTransformerEmbedder.from_settings(settings)
     started = time.perf_counter()
     model.embed_query("warm up")  # the model load is not part of ingest
     print(f"model loaded in {time.perf_counter() - started:.1f} s")

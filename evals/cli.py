@@ -177,11 +177,7 @@ def _embedder() -> Any:
     from ingest.settings import get_settings
 
     settings = get_settings()
-    return SentenceTransformerEmbedder(
-        settings.embedding.model,
-        batch_size=settings.embedding.batch_size,
-        max_seq_length=settings.embedding.max_seq_length,
-    )
+    return SentenceTransformerEmbedder.from_settings(settings.embedding)
 
 
 @contextlib.contextmanager

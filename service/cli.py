@@ -81,11 +81,7 @@ def ensure_index(settings: Settings, out: Any = sys.stderr, embedder: Embedder |
     from ingest.pipeline import IngestOptions, run_ingest
 
     print(f"vademecum: ingesting {settings.corpus_dir}: {reason}", file=out)
-    embedder = embedder or SentenceTransformerEmbedder(
-        settings.embedding.model,
-        batch_size=settings.embedding.batch_size,
-        max_seq_length=settings.embedding.max_seq_length,
-    )
+    embedder = embedder or SentenceTransformerEmbedder.from_settings(settings.embedding)
     try:
         report = run_ingest(
             [settings.corpus_dir],
@@ -162,11 +158,7 @@ def run_ask(args: argparse.Namespace) -> int:
     if not args.no_ingest:
         ensure_index(settings)
     _quiet_libraries()
-    embedder = SentenceTransformerEmbedder(
-        settings.embedding.model,
-        batch_size=settings.embedding.batch_size,
-        max_seq_length=settings.embedding.max_seq_length,
-    )
+    embedder = SentenceTransformerEmbedder.from_settings(settings.embedding)
     try:
         index = open_index(DataDir(settings.data_dir), embedder, settings.chroma)
     except IndexMissingError as error:
