@@ -18,6 +18,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import httpx
 from chromadb.errors import ChromaError
 
 from ingest.chunking import CHUNKER_VERSION
@@ -121,7 +122,13 @@ def _ingest_locked(
         del articles[article_id]
         report.removed.append(article_id)
     report.passages_total = active.manifest.passage_count if active and active.manifest else 0
-    if previous and not (report.added or report.updated or report.removed):
+    # Same articles, but another kind of store (an embedded data directory moved to a Chroma server): the
+    # version is rewritten into the configured store, reusing every vector.
+    stored_in = active.manifest.chroma_mode if active and active.manifest else chroma.mode
+    moved = stored_in != chroma.mode
+    if moved:
+        report.warnings.append(f"the active version is stored in {stored_in} Chroma: rewriting it into {chroma.mode}")
+    if previous and not (report.added or report.updated or report.removed or moved):
         report.not_written = "no changes"
         return
     if not articles:
@@ -145,7 +152,8 @@ def _ingest_locked(
     except BaseException as error:
         # Without this a failed build stayed on disk until the next run, and a full disk stayed full.
         _discard(data_dir, chroma, version)
-        if isinstance(error, OSError | ChromaError):
+        # A Chroma server that goes away mid-write surfaces as an httpx transport error, not a ChromaError.
+        if isinstance(error, OSError | ChromaError | httpx.TransportError):
             raise IndexWriteError(_write_failure(data_dir, version, error)) from error
         raise
     _remove_stale(data_dir, chroma, report)

@@ -9,11 +9,13 @@ import pytest
 
 from ingest.embedding import Embedder, Vectors
 from ingest.layout import DataDir, IndexBusyError, WriterLock
+from ingest.pipeline import run_ingest
 from ingest.settings import ChromaSettings
 from ingest.version import read_articles, read_chunks, read_questions
 from tests.ingest.articles import write_article, write_corpus, write_invalid
 from tests.ingest.conftest import Ingest
 from tests.ingest.index_view import bm25_articles, chroma_collection, chroma_documents, chunk_texts, manifest
+from tests.service.serving import chroma_server
 
 OLD_BULLETS = (
     "Give intravenous zirconiumcarbonate when the ECG changes [1]",
@@ -341,6 +343,21 @@ def test_a_model_change_reembeds_into_a_collection_named_for_the_new_model(
     assert new.model_name == "Other-Model-v2"
     assert new.passages_collection != old_collection and "other-model-v2" in new.passages_collection
     assert sorted(new.articles) == ["asthma", "hyperkalaemia", "sepsis"]
+
+
+def test_an_embedded_version_is_rewritten_into_the_chroma_server_without_reembedding(
+    tmp_path: Path, corpus: Path, data_dir: DataDir, embedder: Embedder
+) -> None:
+    write_corpus(corpus)
+    embedded = run_ingest([corpus], data_dir=data_dir, embedder=embedder, chroma=ChromaSettings())
+
+    with chroma_server(tmp_path / "server") as server:
+        report = run_ingest([corpus], data_dir=data_dir, embedder=embedder, chroma=server)
+
+        assert report.version not in (None, embedded.version)
+        assert report.passages_embedded == 0
+        assert manifest(data_dir.active_version_dir()).chroma_mode == "http"
+        assert chroma_documents(data_dir.active_version_dir(), server, embedder, "asthma")
 
 
 def test_chroma_passages_carry_their_provenance_as_metadata(
