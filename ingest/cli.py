@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from ingest.embedding import SentenceTransformerEmbedder
+from ingest.embedding import Embedder, SentenceTransformerEmbedder
 from ingest.injection import scan_article
 from ingest.layout import (
     DataDir,
@@ -63,7 +63,10 @@ def add_ingest_commands(commands: Any) -> None:
     rollback.set_defaults(run=run_rollback_command)
 
 
-def run_ingest_command(args: argparse.Namespace, settings: Settings | None = None) -> int:
+def run_ingest_command(
+    args: argparse.Namespace, settings: Settings | None = None, embedder: Embedder | None = None
+) -> int:
+    """`embedder` replaces the configured model (tests pass the session's, already loaded)."""
     settings = settings or get_settings()
     paths = list(args.paths) or [settings.corpus_dir]
     missing = [p for p in paths if not p.exists()]
@@ -73,7 +76,7 @@ def run_ingest_command(args: argparse.Namespace, settings: Settings | None = Non
     if args.check:
         return _check(paths)
 
-    embedder = SentenceTransformerEmbedder.from_settings(settings.embedding)
+    embedder = embedder or SentenceTransformerEmbedder.from_settings(settings.embedding)
     options = IngestOptions(
         prune=args.prune, rebuild=args.rebuild, strict=args.strict, keep_previous=settings.index.keep_previous
     )

@@ -566,7 +566,6 @@ def test_the_rebuild_command_prints_the_warning_and_exits_0(
     pristine: DataDir,
     embedder: Embedder,
     tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     data_dir = DataDir(tmp_path / "data")
@@ -574,12 +573,11 @@ def test_the_rebuild_command_prints_the_warning_and_exits_0(
     _truncate_embeddings(data_dir.active_version_dir())
     write_corpus(tmp_path / "corpus")
     # In-process with the session's model: a subprocess would spend its time loading the model again.
-    monkeypatch.setattr(ingest.cli, "SentenceTransformerEmbedder", lambda *args, **kwargs: embedder)
     parser = argparse.ArgumentParser(prog="vademecum")
     ingest.cli.add_ingest_commands(parser.add_subparsers(dest="command", required=True))
     args = parser.parse_args(["ingest", "--rebuild", "--quiet", str(tmp_path / "corpus")])
 
-    code = ingest.cli.run_ingest_command(args, Settings(data_dir=data_dir.root))
+    code = ingest.cli.run_ingest_command(args, Settings(data_dir=data_dir.root), embedder=embedder)
 
     out, err = capsys.readouterr()
     assert code == EXIT_OK, err

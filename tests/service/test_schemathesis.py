@@ -33,8 +33,14 @@ Operation = APIOperation[Any, Any, Any, Any]
 
 @pytest.fixture(scope="module")
 def fuzzed_app(settings: Settings, embedder: SentenceTransformerEmbedder) -> Iterator[FastAPI]:
-    """An app of its own, whose lifespan schemathesis runs; no rate limit, so no 429 hides an answer."""
-    service = settings.service.model_copy(update={"rate_limit_per_second": 0.0, "admin_api_key": None})
+    """An app of its own, whose lifespan schemathesis runs; no rate limit, so no 429 hides an answer.
+
+    The body limit is raised too: a generated body above it gets a 413 (tested in test_abuse.py), which
+    schemathesis does not count among the statuses that reject invalid data.
+    """
+    service = settings.service.model_copy(
+        update={"rate_limit_per_second": 0.0, "admin_api_key": None, "max_body_bytes": 64 * 1024 * 1024}
+    )
     yield create_app(settings.model_copy(update={"service": service}), embedder=embedder)
     asgi.shutdown_lifespans()
 
