@@ -88,11 +88,20 @@ def test_concurrent_requests_are_answered_by_two_worker_processes(burst: Burst) 
     assert burst.supervisor_pid not in burst.pids  # the workers answer, not the supervising parent
 
 
-def test_more_than_one_worker_over_embedded_chroma_is_refused_with_a_clear_error(tmp_path: Path) -> None:
-    env = service_env(tmp_path / "data", ChromaSettings())
+@pytest.mark.parametrize(
+    ("options", "variables", "workers"),
+    [
+        pytest.param(["--workers", "2"], {}, 2, id="option"),
+        pytest.param([], {"VADEMECUM_SERVICE__WORKERS": "3"}, 3, id="setting"),
+    ],
+)
+def test_more_than_one_worker_over_embedded_chroma_is_refused_with_a_clear_error(
+    tmp_path: Path, options: list[str], variables: dict[str, str], workers: int
+) -> None:
+    env = {**service_env(tmp_path / "data", ChromaSettings()), **variables}
 
     result = subprocess.run(
-        [str(BIN / "vademecum"), "serve", "--no-ingest", "--workers", "2"],
+        [str(BIN / "vademecum"), "serve", "--no-ingest", *options],
         env=env,
         cwd=REPO,
         capture_output=True,
@@ -102,26 +111,9 @@ def test_more_than_one_worker_over_embedded_chroma_is_refused_with_a_clear_error
     )
 
     assert result.returncode == 2, result
-    assert "2 workers need a Chroma server" in result.stderr
+    assert f"{workers} workers need a Chroma server" in result.stderr
     assert "VADEMECUM_CHROMA__MODE=http" in result.stderr
     assert "Traceback" not in result.stderr
-
-
-def test_workers_from_the_settings_are_checked_like_the_option(tmp_path: Path) -> None:
-    env = {**service_env(tmp_path / "data", ChromaSettings()), "VADEMECUM_SERVICE__WORKERS": "3"}
-
-    result = subprocess.run(
-        [str(BIN / "vademecum"), "serve", "--no-ingest"],
-        env=env,
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-
-    assert result.returncode == 2, result
-    assert "3 workers need a Chroma server" in result.stderr
 
 
 def test_importing_the_app_factory_builds_no_app_and_loads_no_model() -> None:
