@@ -173,11 +173,12 @@ def server_env(data_dir: Path) -> dict[str, str]:
         "OMP_NUM_THREADS": "1",
         "OPENBLAS_NUM_THREADS": "1",
         "MKL_NUM_THREADS": "1",
-        # Every benchmark client shares one address: per-client rate limiting would measure 429s.
-        "VADEMECUM_SERVICE__RATE_LIMIT_PER_SECOND": "0",
-        # The clients outnumber nothing here, but a bound below them would turn queueing into 503s.
-        "VADEMECUM_SERVICE__MAX_CONCURRENT": "256",
     }
+
+
+def unlimited(env: dict[str, str]) -> dict[str, str]:
+    """Every benchmark client shares one address: per-client rate limiting would measure 429s."""
+    return {**env, "VADEMECUM_SERVICE__RATE_LIMIT_PER_SECOND": "0"}
 
 
 class Server:
@@ -321,7 +322,7 @@ def bench_index(label: str, data_dir: Path, bodies: list[dict[str, Any]], args: 
         port = free_port()
         service = Server(
             [sys.executable, "-m", "vademecum", "serve", "--no-ingest", "--port", str(port)],
-            server_env(data_dir),
+            unlimited(server_env(data_dir)),
             port,
             logs,
             "vademecum",
@@ -332,7 +333,7 @@ def bench_index(label: str, data_dir: Path, bodies: list[dict[str, Any]], args: 
             port = free_port()
             baseline = Server(
                 [sys.executable, "-m", "evals.bench_service", "--serve-baseline", str(data_dir), "--port", str(port)],
-                server_env(data_dir),
+                unlimited(server_env(data_dir)),
                 port,
                 logs,
                 "langchain",
