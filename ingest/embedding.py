@@ -68,6 +68,11 @@ class SentenceTransformerEmbedder:
         )
 
     @property
+    def model_reference(self) -> str:
+        """What the model was loaded from: a local path or a sentence-transformers name."""
+        return self._model_ref
+
+    @property
     def model_name(self) -> str:
         """A stable name for the model: the packaged default is called by its hub name, not its path."""
         if not self._model_ref or self._model_ref == default_model_path():

@@ -23,6 +23,7 @@ from chromadb.api.models.Collection import Collection
 from chromadb.api.types import Embeddable, EmbeddingFunction, Embeddings
 from chromadb.config import Settings as ChromaClientSettings
 from chromadb.errors import ChromaError, NotFoundError
+from chromadb.utils.embedding_functions import register_embedding_function
 from overrides import overrides
 
 from ingest.chunking import CHUNKER_VERSION
@@ -116,8 +117,13 @@ def collection_name(kind: str, model_name: str, version: str) -> str:
     return f"{kind}-{model_slug(model_name)}-{CHUNKER_VERSION}-{version}"[:500]
 
 
+@register_embedding_function
 class EmbedderFunction(EmbeddingFunction[Embeddable]):
-    """Lets Chroma embed with our model if it ever needs to, instead of its downloading default."""
+    """Lets Chroma embed with our model if it ever needs to, instead of its downloading default.
+
+    Registered under its name, so Chroma can rebuild it from a collection's stored config (see
+    `build_from_config`) instead of treating it as a legacy function and warning on every create.
+    """
 
     def __init__(self, embedder: Embedder) -> None:
         self._embedder = embedder
@@ -131,11 +137,15 @@ class EmbedderFunction(EmbeddingFunction[Embeddable]):
         return "vademecum-embedder"
 
     def get_config(self) -> dict[str, Any]:
-        return {"model": self._embedder.model_name}
+        return {"model": self._embedder.model_name, "reference": getattr(self._embedder, "model_reference", "")}
 
     @staticmethod
     def build_from_config(config: dict[str, Any]) -> EmbedderFunction:
-        raise NotImplementedError("pass the embedder explicitly when opening a Vademecum collection")
+        """The function a stored config names. Vademecum always passes its own embedder when it opens a
+        collection; this one loads its model only if Chroma itself is ever asked to embed text."""
+        from ingest.embedding import SentenceTransformerEmbedder
+
+        return EmbedderFunction(SentenceTransformerEmbedder(str(config.get("reference") or "")))
 
     def default_space(self) -> str:  # type: ignore[override]
         return "cosine"

@@ -196,7 +196,7 @@ def _term_checker(words: frozenset[str], embedder: Embedder) -> TermChecker | No
 
 def model_directory(embedder: Embedder) -> Path | None:
     """The local directory of the embedding model, when it has one."""
-    reference = getattr(embedder, "model_path", None) or getattr(embedder, "_model_ref", None)
+    reference = getattr(embedder, "model_reference", None)
     if isinstance(reference, str) and reference and Path(reference).is_dir():
         return Path(reference)
     if embedder.model_name == "all-MiniLM-L6-v2":
