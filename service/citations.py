@@ -15,7 +15,6 @@ from service.models import (
     AnswerStatus,
     Audience,
     Citation,
-    Draft,
     DraftItem,
     FollowupAnswer,
     ReferenceEntry,
@@ -85,14 +84,6 @@ def _complete(entry: ReferenceEntry, reference: Reference) -> None:
 def render_item(book: CitationBook, item: DraftItem) -> str:
     markers = "".join(f"[{n}]" for n in book.cite(item))
     return f"{escape_markdown(item.text)} {markers}".rstrip()
-
-
-def render_draft(book: CitationBook, draft: Draft) -> str:
-    parts = [render_item(book, item) for item in draft.lead]
-    for group in draft.groups:
-        parts.append(f"**{escape_markdown(group.heading)}**")
-        parts.append("\n".join(f"- {render_item(book, item)}" for item in group.items))
-    return "\n\n".join(parts)
 
 
 def escape_markdown(text: str) -> str:

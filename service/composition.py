@@ -1,9 +1,9 @@
-"""Composers turn retrieved passages into a Draft. The default one is extractive and offline.
+"""Composers turn retrieved passages into quoted items under headings. The default is extractive and offline.
 
 A composer only chooses and orders passages (or, for a generative one, writes text backed by them);
 numbering, references, the disclaimer and the related questions are attached afterwards by
 `service.answering` and `service.citations.finalize`, so no composer can drop or invent them.
-A generative composer implements the same two methods and streams its items from `stream`.
+A generative composer implements the same `stream` method and yields its items as it writes them.
 """
 
 from __future__ import annotations
@@ -12,28 +12,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Protocol
 
-from service.models import Draft, DraftGroup, DraftItem, Passage, Query
+from service.models import DraftItem, Passage, Query
 
 
 class Composer(Protocol):
-    def compose(self, query: Query, passages: list[Passage], max_citations: int) -> Draft: ...
-
     def stream(self, query: Query, passages: list[Passage], max_citations: int) -> Iterator[DraftItem | str]:
         """Yield headings (str) and items as they are produced; a generative composer streams here."""
         ...
-
-
-def draft_from_stream(pieces: Iterator[DraftItem | str]) -> Draft:
-    """Collect a composer's stream into a Draft: items before the first heading lead, the rest are grouped."""
-    draft = Draft()
-    for piece in pieces:
-        if isinstance(piece, str):
-            draft.groups.append(DraftGroup(heading=piece, items=[]))
-        elif draft.groups:
-            draft.groups[-1].items.append(piece)
-        else:
-            draft.lead.append(piece)
-    return draft
 
 
 @dataclass(frozen=True)
@@ -59,9 +44,6 @@ class ExtractiveComposer:
         lead_article = max(chosen, key=lambda p: p.relevance).chunk.article_id
         chosen.sort(key=lambda p: (p.chunk.article_id != lead_article, -p.relevance))
         return chosen[:max_citations]
-
-    def compose(self, query: Query, passages: list[Passage], max_citations: int) -> Draft:
-        return draft_from_stream(self.stream(query, passages, max_citations))
 
     def stream(self, query: Query, passages: list[Passage], max_citations: int) -> Iterator[DraftItem | str]:
         chosen = self.select(passages, max_citations)

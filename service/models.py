@@ -1,4 +1,4 @@
-"""The service's typed hand-offs: request -> Query -> Passage -> Draft -> FollowupAnswer.
+"""The service's typed hand-offs: request -> Query -> Passage -> DraftItem -> FollowupAnswer.
 
 The request and response models are also the public API schema (OpenAPI), so their field
 descriptions are the documentation clients read.
@@ -182,21 +182,11 @@ class Passage(BaseModel):
         return self.similarity + (self.focus_similarity or 0.0)
 
 
-class Draft(BaseModel):
-    """What a composer produces: text segments, each backed by the passages it quotes."""
-
-    lead: list[DraftItem] = Field(default_factory=list)
-    groups: list[DraftGroup] = Field(default_factory=list)
-
-
 class DraftItem(BaseModel):
+    """What a composer yields (between headings): a text segment backed by the passage it quotes."""
+
     text: str
     passage: Passage
-
-
-class DraftGroup(BaseModel):
-    heading: str
-    items: list[DraftItem]
 
 
 class ReferenceEntry(BaseModel):
@@ -239,6 +229,3 @@ class FollowupAnswer(BaseModel):
     review_notice: str | None = None
     request_id: str
     timings: dict[str, float] = Field(default_factory=dict, description="milliseconds per stage")
-
-
-Draft.model_rebuild()

@@ -124,9 +124,6 @@ class ShuffledComposer:
     order: list[int]
     headings: list[bool]
 
-    def compose(self, query: Query, passages: list[Passage], max_citations: int) -> Any:
-        raise NotImplementedError
-
     def stream(self, query: Query, passages: list[Passage], max_citations: int) -> Iterator[DraftItem | str]:
         headings = self.headings + [False] * len(self.order)
         for position, (i, heading) in enumerate(zip(self.order, headings, strict=False)):

@@ -19,9 +19,9 @@ from fastapi.testclient import TestClient
 from ingest.embedding import SentenceTransformerEmbedder
 from ingest.settings import Settings
 from service.app import create_app
-from service.composition import ExtractiveComposer, draft_from_stream
+from service.composition import ExtractiveComposer
 from service.guards import RateLimitMiddleware, TokenBuckets
-from service.models import Draft, DraftItem, Passage, Query
+from service.models import DraftItem, Passage, Query
 from tests.service.helpers import ANSWERED
 
 
@@ -44,9 +44,6 @@ class GatedComposer:
         self.gate = threading.Event()
         self.entered = threading.Semaphore(0)
         self.inner = ExtractiveComposer()
-
-    def compose(self, query: Query, passages: list[Passage], max_citations: int) -> Draft:
-        return draft_from_stream(self.stream(query, passages, max_citations))
 
     def stream(self, query: Query, passages: list[Passage], max_citations: int) -> Iterator[DraftItem | str]:
         self.entered.release()

@@ -177,9 +177,6 @@ def test_identifiers_in_malformed_json_stay_out_of_the_log(
 class LeakyComposer:
     """A composer whose failure message carries the question, as an upstream model client's error might."""
 
-    def compose(self, query: Any, passages: Any, max_citations: int) -> Any:
-        raise RuntimeError(f"upstream model rejected the prompt: {query.question}")
-
     def stream(self, query: Any, passages: Any, max_citations: int) -> Iterator[Any]:
         raise RuntimeError(f"upstream model rejected the prompt: {query.question}")
 

@@ -14,7 +14,7 @@ from service.app import create_app
 from service.citations import consistency_problems
 from service.composition import ExtractiveComposer
 from service.index import LoadedIndex
-from service.models import Draft, DraftItem, FollowupAnswer, FollowupRequest, Passage, Query
+from service.models import DraftItem, FollowupAnswer, FollowupRequest, Passage, Query
 from service.texts import COMPOSITION_FAILED
 from tests.service.helpers import ANSWERED, markers, parse_sse
 
@@ -23,9 +23,6 @@ STREAM_ORDER = ["meta", "citations", "references", "related", "disclaimer"]
 
 class FailsMidway:
     """A composer that quotes one passage, then breaks (a generative composer losing its backend)."""
-
-    def compose(self, query: Query, passages: list[Passage], max_citations: int) -> Draft:
-        raise RuntimeError("backend gone")
 
     def stream(self, query: Query, passages: list[Passage], max_citations: int) -> Iterator[DraftItem | str]:
         first = ExtractiveComposer().select(passages, max_citations)[0]
