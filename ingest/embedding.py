@@ -104,7 +104,12 @@ class SentenceTransformerEmbedder:
     def _load(self) -> SentenceTransformer:
         if self._model is None:
             from sentence_transformers import SentenceTransformer
+            from transformers.utils import logging as transformers_logging
 
+            # Loading the packaged model prints a progress bar and a warning about a config key it does
+            # not use; neither concerns our users, and both would clutter every CLI run and the JSON logs.
+            transformers_logging.set_verbosity_error()
+            transformers_logging.disable_progress_bar()
             model = SentenceTransformer(self._model_ref, device="cpu", local_files_only=True)
             model.max_seq_length = self._max_seq_length
             if self._trace:
