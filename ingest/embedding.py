@@ -73,6 +73,14 @@ class SentenceTransformerEmbedder:
         return self._model_ref
 
     @property
+    def max_seq_length(self) -> int:
+        return self._max_seq_length
+
+    @property
+    def trace(self) -> bool:
+        return self._trace
+
+    @property
     def model_name(self) -> str:
         """A stable name for the model: the packaged default is called by its hub name, not its path."""
         if not self._model_ref or self._model_ref == default_model_path():
@@ -101,6 +109,11 @@ class SentenceTransformerEmbedder:
         vector: Vectors = self.embed_documents([text])[0]
         return vector
 
+    def traced_encoder(self) -> TracedEncoder | None:
+        """The TorchScript copy small batches go through; None when tracing is off or the layout is not traced."""
+        self._load()
+        return self._traced
+
     def _load(self) -> SentenceTransformer:
         if self._model is None:
             from sentence_transformers import SentenceTransformer
@@ -108,14 +121,15 @@ class SentenceTransformerEmbedder:
 
             # Loading the packaged model prints a progress bar and a warning about a config key it does
             # not use; neither concerns our users, and both would clutter every CLI run and the JSON logs.
-            transformers_logging.set_verbosity_error()
-            transformers_logging.disable_progress_bar()
+            transformers_logging.set_verbosity_error()  # type: ignore[no-untyped-call]
+            transformers_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
             model = SentenceTransformer(self._model_ref, device="cpu", local_files_only=True)
             model.max_seq_length = self._max_seq_length
             if self._trace:
                 from ingest.traced_encoder import TracedEncoder
 
-                self._traced = TracedEncoder(model, self._max_seq_length) if TracedEncoder.supports(model) else None
+                if TracedEncoder.supports(model):
+                    self._traced = TracedEncoder.trace(model, self.model_name, self._max_seq_length)
             self._model = model
         return self._model
 

@@ -5,6 +5,7 @@
       LOCK                   flock'ed by the one writer; the kernel releases it if the writer dies
       versions/<version>/    a complete, immutable index version
       versions/.build-<v>/   a version being built; never read, removed by the next writer
+      encoders/<model>-<fp>/ the question encoder the service loads (ingest.query_encoder)
 
 Readers only ever open the version ACTIVE names, so a writer killed at any point leaves them untouched.
 A writer that fails (disk full, read-only filesystem) removes what it wrote and raises IndexWriteError.
@@ -65,6 +66,11 @@ class DataDir:
     @property
     def lock_path(self) -> Path:
         return self.root / "LOCK"
+
+    @property
+    def encoders(self) -> Path:
+        """The question encoders exported for the service (ingest.query_encoder)."""
+        return self.root / "encoders"
 
     def version_dir(self, version: str) -> Path:
         return self.versions / version
