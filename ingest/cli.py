@@ -26,6 +26,7 @@ from ingest.layout import (
 )
 from ingest.loading import load_inputs
 from ingest.pipeline import IngestOptions, IngestReport, run_ingest
+from ingest.query_encoder import export_query_encoder
 from ingest.settings import Settings, get_settings
 from ingest.version import IndexCorruptError, verify_version
 
@@ -98,7 +99,24 @@ def run_ingest_command(
             print(f"vademecum ingest: {error}", file=sys.stderr)
             return EXIT_FAILED
     print_report(report)
+    if isinstance(embedder, SentenceTransformerEmbedder):
+        save_query_encoder(DataDir(settings.data_dir), embedder)
     return EXIT_OK if report.ok else EXIT_REJECTED
+
+
+def save_query_encoder(data_dir: DataDir, embedder: SentenceTransformerEmbedder) -> None:
+    """Export the question encoder the service loads (ingest.query_encoder), once per model.
+
+    The index is complete without it, so a failure is a warning: the service then loads the model itself.
+    """
+    try:
+        export_query_encoder(data_dir, embedder)
+    except OSError as error:
+        print(
+            f"warning: could not save the question encoder in {data_dir.encoders}: {error.strerror or error}; "
+            "the service will load the model in-process",
+            file=sys.stderr,
+        )
 
 
 def _check(paths: list[Path]) -> int:

@@ -19,7 +19,9 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from ingest.embedding import Embedder, SentenceTransformerEmbedder
+from ingest.embedding import Embedder
+from ingest.layout import DataDir
+from ingest.query_encoder import serving_embedder
 from ingest.settings import Settings, get_settings
 from service.api import admin, articles, followups, health
 from service.body_limit import BodyLimitMiddleware
@@ -48,7 +50,7 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         configure_logging(settings.service.log_level)
         _limit_torch_threads(settings.service.torch_threads)
-        model = embedder or SentenceTransformerEmbedder.from_settings(settings.embedding)
+        model = embedder or serving_embedder(DataDir(settings.data_dir), settings.embedding)
         state = ServiceState(settings=settings, embedder=model, composer=composer, metrics=app.state.metrics)
         state.load()
         app.state.service = state

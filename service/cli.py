@@ -8,6 +8,7 @@ import os
 import re
 import shutil
 import signal
+import subprocess
 import sys
 import textwrap
 import uuid
@@ -45,19 +46,21 @@ def register(commands: Any) -> None:
 def index_staleness(settings: Settings) -> str | None:
     """Why the index must be (re)built from the corpus folder, or None when it is up to date.
 
-    Cheap (file metadata only): the index is stale when it is missing, when a corpus file is newer
-    than the newest input it was built from (`inputs_mtime` in its manifest), or when a corpus file
-    is not among its sources.
+    Cheap (file metadata, and a hash of the model's files): the index is stale when it is missing, when a
+    corpus file is newer than the newest input it was built from (`inputs_mtime` in its manifest), when a
+    corpus file is not among its sources, or when the question encoder the service loads was never exported.
     """
     from ingest.layout import IndexMissingError
     from ingest.loading import discover
+    from ingest.query_encoder import export_key
     from ingest.version import read_manifest
 
     corpus = settings.corpus_dir
     if not corpus.is_dir():
         return None
+    data_dir = DataDir(settings.data_dir)
     try:
-        manifest = read_manifest(DataDir(settings.data_dir).active_version_dir())
+        manifest = read_manifest(data_dir.active_version_dir())
     except (IndexMissingError, FileNotFoundError, ValueError) as error:
         return f"no usable index ({error})"
     sources = {os.path.realpath(entry.source_path) for entry in manifest.articles.values() if entry.source_path}
@@ -66,26 +69,40 @@ def index_staleness(settings: Settings) -> str | None:
             return f"{path} changed after index {manifest.version} was built"
         if os.path.realpath(path) not in sources:
             return f"{path} is not in index {manifest.version}"
+    embedding = settings.embedding
+    key = export_key(embedding.model, embedding.max_seq_length) if embedding.trace else None
+    if key is not None and not (data_dir.encoders / key).is_dir():
+        return f"no question encoder exported in {data_dir.encoders}"
     return None
 
 
 def ensure_index(settings: Settings, out: Any = sys.stderr, embedder: Embedder | None = None) -> str | None:
-    """Ingest the corpus folder when the index is missing or older than it; otherwise do nothing.
+    """Ingest the corpus folder when the index is stale (`index_staleness`); otherwise do nothing.
 
-    Returns why it ingested (None when the index was up to date).
+    Returns why it ingested (None when the index was up to date). Without `embedder` the ingest runs as a
+    child process, `vademecum ingest`: the full model it loads is then never part of this process, which
+    only needs the question encoder that ingest exports (ingest.query_encoder).
     """
     reason = index_staleness(settings)
     if reason is None:
         return None
+    print(f"vademecum: ingesting {settings.corpus_dir}: {reason}", file=out)
+    if embedder is None:
+        command = [sys.executable, "-m", "vademecum", "ingest", str(settings.corpus_dir)]
+        code = subprocess.run(command, env=_ingest_environment(settings), check=False).returncode
+        if code != 0:
+            print(f"vademecum: the ingest exited with code {code}; serving the index as it is", file=out)
+        return reason
+
+    from ingest.cli import save_query_encoder
     from ingest.embedding import SentenceTransformerEmbedder
     from ingest.pipeline import IngestOptions, run_ingest
 
-    print(f"vademecum: ingesting {settings.corpus_dir}: {reason}", file=out)
-    embedder = embedder or SentenceTransformerEmbedder.from_settings(settings.embedding)
+    data_dir = DataDir(settings.data_dir)
     try:
         report = run_ingest(
             [settings.corpus_dir],
-            data_dir=DataDir(settings.data_dir),
+            data_dir=data_dir,
             embedder=embedder,
             chroma=settings.chroma,
             options=IngestOptions(keep_previous=settings.index.keep_previous),
@@ -97,7 +114,20 @@ def ensure_index(settings: Settings, out: Any = sys.stderr, embedder: Embedder |
         print(f"vademecum: rejected {issue}", file=out)
     if report.version:
         print(f"vademecum: index version {report.version}: {report.passages_total} passages", file=out)
+    if isinstance(embedder, SentenceTransformerEmbedder):
+        save_query_encoder(data_dir, embedder)
     return reason
+
+
+def _ingest_environment(settings: Settings) -> dict[str, str]:
+    """This process's environment with the settings an ingest reads, as `VADEMECUM_*` variables."""
+    env = {**os.environ, "VADEMECUM_DATA_DIR": str(settings.data_dir), "VADEMECUM_CORPUS_DIR": str(settings.corpus_dir)}
+    for group in ("embedding", "chroma", "index"):
+        for name, value in getattr(settings, group).model_dump().items():
+            env[f"VADEMECUM_{group.upper()}__{name.upper()}"] = (
+                str(value).lower() if isinstance(value, bool) else str(value)
+            )
+    return env
 
 
 def run_serve(args: argparse.Namespace) -> int:
@@ -139,8 +169,8 @@ def _exit_cleanly(signum: int, frame: object) -> None:
 def run_ask(args: argparse.Namespace) -> int:
     from pydantic import ValidationError
 
-    from ingest.embedding import SentenceTransformerEmbedder
     from ingest.layout import IndexMissingError
+    from ingest.query_encoder import serving_embedder
     from service.answering import AnswerService
     from service.index import open_index
     from service.retrieval import Retriever
@@ -157,8 +187,8 @@ def run_ask(args: argparse.Namespace) -> int:
         return 2
     if not args.no_ingest:
         ensure_index(settings)
-    _quiet_libraries()
-    embedder = SentenceTransformerEmbedder.from_settings(settings.embedding)
+    os.environ.setdefault("TQDM_DISABLE", "1")  # the terminal answer should stand alone
+    embedder = serving_embedder(DataDir(settings.data_dir), settings.embedding)
     try:
         index = open_index(DataDir(settings.data_dir), embedder, settings.chroma)
     except IndexMissingError as error:
@@ -173,19 +203,6 @@ def run_ask(args: argparse.Namespace) -> int:
         index.close()
     print(answer.model_dump_json(indent=2) if args.json else format_answer(answer, color=sys.stdout.isatty()))
     return 0
-
-
-def _quiet_libraries() -> None:
-    """Model loading prints progress bars; the terminal answer should stand alone."""
-    os.environ.setdefault("TQDM_DISABLE", "1")
-    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
-    try:
-        from transformers.utils import logging as hf_logging
-
-        hf_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
-        hf_logging.set_verbosity_error()  # type: ignore[no-untyped-call]
-    except ImportError:
-        pass
 
 
 STATUS_LABELS = {

@@ -15,8 +15,7 @@ from fastapi.testclient import TestClient
 
 from ingest.embedding import SentenceTransformerEmbedder
 from ingest.layout import DataDir
-from ingest.pipeline import run_ingest
-from ingest.settings import ChromaSettings, Settings
+from ingest.settings import Settings
 from service.cli import ensure_index, format_answer, index_staleness
 from service.models import FollowupAnswer
 from tests.conftest import CORPUS, REPO
@@ -35,7 +34,7 @@ def small_build(tmp_path_factory: pytest.TempPathFactory, embedder: SentenceTran
     root = tmp_path_factory.mktemp("small-build")
     (root / "corpus").mkdir()
     shutil.copy2(source, root / "corpus" / ONE_ARTICLE)
-    run_ingest([root / "corpus"], data_dir=DataDir(root / "data"), embedder=embedder, chroma=ChromaSettings())
+    ensure_index(Settings(corpus_dir=root / "corpus", data_dir=root / "data"), out=io.StringIO(), embedder=embedder)
     return root
 
 
@@ -102,6 +101,27 @@ def test_index_is_stale_when_a_corpus_file_is_not_in_it(small_build: Path, tmp_p
     assert "is not in index" in (index_staleness(settings) or "")
 
 
+def test_index_is_stale_while_no_question_encoder_is_exported(small_build: Path, tmp_path: Path) -> None:
+    settings = _copy_build(small_build, tmp_path)
+    shutil.rmtree(DataDir(settings.data_dir).encoders)
+
+    assert "no question encoder exported" in (index_staleness(settings) or "")
+
+
+def test_ensure_index_exports_a_missing_question_encoder_without_a_new_version(
+    small_build: Path, tmp_path: Path, embedder: SentenceTransformerEmbedder
+) -> None:
+    settings = _copy_build(small_build, tmp_path)
+    data_dir = DataDir(settings.data_dir)
+    shutil.rmtree(data_dir.encoders)
+    before = data_dir.read_pointer()
+
+    ensure_index(settings, out=io.StringIO(), embedder=embedder)
+
+    assert index_staleness(settings) is None
+    assert data_dir.read_pointer() == before
+
+
 def _copy_build(build: Path, into: Path) -> Settings:
     """A private copy of the corpus and its index (file times kept), the manifest pointing at the copy."""
     from ingest.version import read_manifest, write_manifest
@@ -129,3 +149,17 @@ def test_serve_ingests_first_when_the_index_is_missing(
     assert reason is not None and reason.startswith("no usable index")
     assert index_staleness(settings) is None
     assert ensure_index(settings, out=out, embedder=embedder) is None, "a current index is left alone"
+
+
+@pytest.mark.slow
+def test_serve_ingests_in_a_child_process_that_also_exports_the_question_encoder(
+    small_corpus: Path, tmp_path: Path
+) -> None:
+    settings = Settings(corpus_dir=small_corpus, data_dir=tmp_path / "data")
+    out = io.StringIO()
+
+    reason = ensure_index(settings, out=out)
+
+    assert reason is not None and reason.startswith("no usable index"), out.getvalue()
+    assert index_staleness(settings) is None, "the child wrote the index and the encoder where the settings say"
+    assert "exited with code" not in out.getvalue()
