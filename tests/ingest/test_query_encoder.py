@@ -22,7 +22,10 @@ from ingest.query_encoder import (
 )
 from ingest.settings import EmbeddingSettings
 from ingest.traced_encoder import CONFIG_FILE, MODULE_FILE
+from ingest.version import EMBEDDINGS, read_chunks, read_vectors
 from tests.conftest import REPO
+from tests.ingest.articles import TOPICS, write_article, write_corpus
+from tests.ingest.conftest import Ingest
 from tests.ingest.test_faults import small_filesystem
 
 DEFAULT = EmbeddingSettings()
@@ -170,3 +173,20 @@ def test_an_export_made_with_another_torch_is_not_used(exported: Path, data_dir:
     (exported / CONFIG_FILE).write_text(json.dumps({**config, "torch_version": "0.0.1"}))
 
     assert load_query_embedder(data_dir, DEFAULT) is None
+
+
+def test_an_ingest_through_the_exported_encoder_stores_the_models_vectors(
+    exported: Path, data_dir: DataDir, corpus: Path, ingest: Ingest, embedder: SentenceTransformerEmbedder
+) -> None:
+    """What an admin upload does: the service ingests with the encoder it loaded, not the full model."""
+    write_corpus(corpus, list(TOPICS))
+    write_article(corpus, "potassium", bullets=[f"Potassium check number {n} follows the dose [1]" for n in range(9)])
+    loaded = load_query_embedder(data_dir, DEFAULT)
+
+    report = ingest(embedder_=loaded)
+
+    assert report.ok and report.passages_embedded > TRACED_MAX_BATCH, "more than one batch of the encoder"
+    directory = data_dir.active_version_dir()
+    texts = [chunk.embed_text for chunk in read_chunks(directory)]
+    stored = read_vectors(directory / EMBEDDINGS)
+    assert np.abs(stored - _model_vectors(embedder, texts)).max() < 1e-5
