@@ -71,9 +71,9 @@ class TracedEmbedder:
 
     def embed_documents(self, texts: Sequence[str]) -> Vectors:
         """Small batches in one pass; larger ones (an uploaded article) in length-sorted batches."""
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
         if len(texts) <= TRACED_MAX_BATCH:
-            if not texts:
-                return np.zeros((0, self.dimension), dtype=np.float32)
             return self._encoder.encode(texts)
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
         vectors = np.empty((len(texts), self.dimension), dtype=np.float32)
@@ -87,10 +87,16 @@ class TracedEmbedder:
         return vector
 
 
+def export_dir(data_dir: DataDir, model_reference: str, max_seq_length: int) -> Path | None:
+    """Where the export of this model belongs (whether or not it is there); None when it cannot have one."""
+    key = export_key(model_reference, max_seq_length)
+    return data_dir.encoders / key if key is not None else None
+
+
 def export_key(model_reference: str, max_seq_length: int) -> str | None:
     """The directory name of the export of this model; None when the model is not a local folder.
 
-    Reads and hashes the model's files (about 0.2 s for MiniLM), never imports the model.
+    Reads and hashes the model's files (under 0.1 s for MiniLM), never imports the model.
     """
     folder = Path(model_reference or default_model_path())
     if not folder.is_dir():
@@ -113,12 +119,9 @@ def export_query_encoder(data_dir: DataDir, embedder: SentenceTransformerEmbedde
     None when there is nothing to export (tracing off, a model layout that is not traced, a hub name).
     Raises OSError when the files cannot be written; whatever was written is removed.
     """
-    if not embedder.trace:
+    target = export_dir(data_dir, embedder.model_reference, embedder.max_seq_length) if embedder.trace else None
+    if target is None:
         return None
-    key = export_key(embedder.model_reference, embedder.max_seq_length)
-    if key is None:
-        return None
-    target = data_dir.encoders / key
     if target.is_dir():
         return target
     encoder = embedder.traced_encoder()
@@ -128,7 +131,7 @@ def export_query_encoder(data_dir: DataDir, embedder: SentenceTransformerEmbedde
     # An export killed half-way leaves its temporary folder: remove those before writing a new one.
     for leftover in data_dir.encoders.glob(f"{BUILD_PREFIX}*"):
         shutil.rmtree(leftover, ignore_errors=True)
-    building = data_dir.encoders / f"{BUILD_PREFIX}{key}-{secrets.token_hex(3)}"
+    building = data_dir.encoders / f"{BUILD_PREFIX}{target.name}-{secrets.token_hex(3)}"
     try:
         encoder.save(building)
         building.rename(target)
@@ -142,10 +145,9 @@ def export_query_encoder(data_dir: DataDir, embedder: SentenceTransformerEmbedde
 
 def load_query_embedder(data_dir: DataDir, settings: EmbeddingSettings) -> TracedEmbedder | None:
     """The exported encoder for these settings, or None (with the reason logged) when there is none to use."""
-    key = export_key(settings.model, settings.max_seq_length) if settings.trace else None
-    if key is None:
+    directory = export_dir(data_dir, settings.model, settings.max_seq_length) if settings.trace else None
+    if directory is None:
         return None
-    directory = data_dir.encoders / key
     if not directory.is_dir():
         log.warning(
             "no exported question encoder in %s: loading the model in-process "

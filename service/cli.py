@@ -52,7 +52,7 @@ def index_staleness(settings: Settings) -> str | None:
     """
     from ingest.layout import IndexMissingError
     from ingest.loading import discover
-    from ingest.query_encoder import export_key
+    from ingest.query_encoder import export_dir
     from ingest.version import read_manifest
 
     corpus = settings.corpus_dir
@@ -70,8 +70,8 @@ def index_staleness(settings: Settings) -> str | None:
         if os.path.realpath(path) not in sources:
             return f"{path} is not in index {manifest.version}"
     embedding = settings.embedding
-    key = export_key(embedding.model, embedding.max_seq_length) if embedding.trace else None
-    if key is not None and not (data_dir.encoders / key).is_dir():
+    encoder = export_dir(data_dir, embedding.model, embedding.max_seq_length) if embedding.trace else None
+    if encoder is not None and not encoder.is_dir():
         return f"no question encoder exported in {data_dir.encoders}"
     return None
 
