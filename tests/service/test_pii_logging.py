@@ -8,6 +8,7 @@ stream, article search, and the 422 paths whose invalid body holds the identifie
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Iterator
 from typing import Any
@@ -35,6 +36,9 @@ COVERED_RARE = f"Can my patient {RARE} continue metformin at an eGFR of 25?"
 UNCOVERED = f"My patient {RARE} has an acute gout flare: what dose of colchicine?"
 # The test's own HTTP client logs each URL it requests: that is the caller's log, not the server's.
 CLIENT_LOGGERS = ("httpx", "httpcore")
+# Clocks, durations, thread and process ids and the random request id hold arbitrary digits: "1958" turns
+# up in a thread id or a timestamp by chance. They carry nothing from the request, so the search skips them.
+VOLATILE = ("created", "msecs", "relativeCreated", "thread", "process", "ts", "request_id", "duration_ms", "timings")
 
 
 class CaptureEverything(logging.Handler):
@@ -46,7 +50,11 @@ class CaptureEverything(logging.Handler):
     def emit(self, record: logging.LogRecord) -> None:
         if record.name.startswith(CLIENT_LOGGERS):
             return
-        self.lines.append(f"{self.format(record)} {record.args!r} {vars(record)!r}")
+        line = {key: value for key, value in json.loads(self.format(record)).items() if key not in VOLATILE}
+        attributes = {name: value for name, value in vars(record).items() if name not in VOLATILE}
+        if isinstance(attributes.get("fields"), dict):
+            attributes["fields"] = {key: value for key, value in attributes["fields"].items() if key not in VOLATILE}
+        self.lines.append(f"{json.dumps(line)} {record.args!r} {attributes!r}")
 
     def leaked(self) -> list[str]:
         text = "\n".join(self.lines).casefold()
