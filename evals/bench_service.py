@@ -47,7 +47,6 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from pydantic import BaseModel
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("VADEMECUM_SHARED_DIR", REPO.parent / "shared"))
@@ -332,7 +331,7 @@ def bench_index(label: str, data_dir: Path, bodies: list[dict[str, Any]], args: 
         if not args.no_baseline:
             port = free_port()
             baseline = Server(
-                [sys.executable, "-m", "evals.bench_service", "--serve-baseline", str(data_dir), "--port", str(port)],
+                [sys.executable, "-m", "evals.langchain_baseline", str(data_dir), "--port", str(port)],
                 unlimited(server_env(data_dir)),
                 port,
                 logs,
@@ -342,65 +341,6 @@ def bench_index(label: str, data_dir: Path, bodies: list[dict[str, Any]], args: 
             searches = [{"question": body["question"]} for body in bodies]
             results.extend(measure("langchain similarity_search(k=4)", baseline, "/search", searches, args, label))
     return results
-
-
-# --- the naive LangChain pipeline ----------------------------------------------------------------------
-
-
-def serve_baseline(data_dir: Path, port: int) -> None:
-    """A FastAPI route around `Chroma.similarity_search(k=4)`, as a naive RAG retriever would be written."""
-    import chromadb
-    import torch
-    import uvicorn
-    from chromadb.config import Settings as ChromaClientSettings
-    from fastapi import FastAPI
-    from langchain_chroma import Chroma
-    from langchain_core.embeddings import Embeddings
-
-    from ingest.embedding import SentenceTransformerEmbedder
-    from ingest.layout import DataDir
-    from ingest.version import CHROMA_DIR, read_manifest
-
-    torch.set_num_threads(1)
-    directory = DataDir(data_dir).active_version_dir()
-    manifest = read_manifest(directory)
-    embedder = SentenceTransformerEmbedder()
-
-    class SameEmbedder(Embeddings):
-        def embed_documents(self, texts: list[str]) -> list[list[float]]:
-            return [list(map(float, v)) for v in embedder.embed_documents(texts)]
-
-        def embed_query(self, text: str) -> list[float]:
-            return [float(x) for x in embedder.embed_query(text)]
-
-    client = chromadb.PersistentClient(
-        path=str(directory / CHROMA_DIR), settings=ChromaClientSettings(anonymized_telemetry=False)
-    )
-    store = Chroma(
-        collection_name=manifest.passages_collection,
-        embedding_function=SameEmbedder(),
-        client=client,
-        create_collection_if_not_exists=False,
-    )
-    store.similarity_search("warm up", k=4)
-    app = FastAPI()
-
-    @app.get("/readyz")
-    def readyz() -> dict[str, bool]:
-        return {"ready": True}
-
-    @app.post("/search")
-    def search(body: Search) -> dict[str, Any]:
-        documents = store.similarity_search(body.question, k=4)
-        return {"passages": [{"text": d.page_content, "metadata": d.metadata} for d in documents]}
-
-    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
-
-
-class Search(BaseModel):
-    """The baseline's request body (module level, so FastAPI can resolve it as a body model)."""
-
-    question: str
 
 
 # --- report --------------------------------------------------------------------------------------------
@@ -484,8 +424,6 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--skip-corpus", action="store_true", help="only the --data-dir indexes")
     parser.add_argument("--no-baseline", action="store_true", help="skip the LangChain pipeline")
     parser.add_argument("--json", type=Path, help="also write the results as JSON")
-    parser.add_argument("--serve-baseline", type=Path, help=argparse.SUPPRESS)
-    parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
     return parser.parse_args(argv)
 
 
@@ -501,9 +439,6 @@ def indexes(args: argparse.Namespace) -> Iterator[tuple[str, Path]]:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    if args.serve_baseline:
-        serve_baseline(args.serve_baseline, args.port)
-        return 0
     results: list[Result] = []
     for label, data_dir in indexes(args):
         results.extend(bench_index(label, data_dir, _requests_for(label), args))
