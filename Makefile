@@ -24,7 +24,7 @@ lint:
 	$(BIN)/ruff format --check .
 
 typecheck:
-	$(BIN)/mypy ingest service evals vademecum.py
+	$(BIN)/mypy ingest service evals tests vademecum.py
 
 # Tests that need a Chroma server run only in pytest-chroma-server (they would start one of their own).
 SERVER_ONLY_TESTS := tests/service/test_workers.py tests/service/test_replicas.py

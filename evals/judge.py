@@ -209,7 +209,7 @@ class EmbeddingJudge:
 
     def __init__(
         self,
-        embedder: Embedder,
+        embedder: Embedder | CachedEmbedder,
         thresholds: Thresholds | None = None,
         *,
         model_ref: str = "",

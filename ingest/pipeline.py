@@ -145,10 +145,9 @@ def _ingest_locked(
         inputs_mtime = inputs.newest_mtime or (active.manifest.inputs_mtime if active and active.manifest else 0.0)
         built = builder.build(list(articles.values()), inputs_mtime=inputs_mtime, progress=progress)
         builder.directory.rename(data_dir.version_dir(version))
-        if active and active.corrupt:  # a keyword only when needed: test doubles override switch_to(v, keep)
-            data_dir.switch_to(version, options.keep_previous, skip={active.version})
-        else:
-            data_dir.switch_to(version, options.keep_previous)
+        # A corrupt active version is replaced, not kept as the previous one to roll back to.
+        corrupt = {active.version} if active and active.corrupt else set()
+        data_dir.switch_to(version, options.keep_previous, skip=corrupt)
     except BaseException as error:
         # Without this a failed build stayed on disk until the next run, and a full disk stayed full.
         _discard(data_dir, chroma, version)

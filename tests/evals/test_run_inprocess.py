@@ -8,12 +8,13 @@ import pytest
 
 from evals.datasets import load_dataset
 from evals.judge import CachedEmbedder, EmbeddingJudge
-from evals.models import RunInfo
+from evals.models import CaseResult, RunInfo
 from evals.runner import RESULTS, RunMismatchError, run_eval
 from evals.scoring import Scorer
 from evals.systems import InProcessSystem
+from ingest.embedding import Embedder
 from ingest.settings import get_settings
-from service.index import open_index
+from service.index import LoadedIndex, open_index
 from service.models import AnswerStatus
 from service.retrieval import Mode
 from tests.evals.conftest import GOLDEN
@@ -35,7 +36,7 @@ def scorer(embedder) -> Scorer:
     return Scorer(EmbeddingJudge(vectors), vectors)
 
 
-def systems(index, embedder):
+def systems(index: LoadedIndex, embedder: Embedder) -> list[InProcessSystem]:
     return [
         InProcessSystem("product", index, embedder, Mode.HYBRID),
         InProcessSystem("bm25", index, embedder, Mode.BM25),
@@ -43,7 +44,7 @@ def systems(index, embedder):
     ]
 
 
-def info(index) -> RunInfo:
+def info(index: LoadedIndex) -> RunInfo:
     return RunInfo(
         index_version=index.version,
         target="in-process",
@@ -76,8 +77,13 @@ def test_a_second_run_resumes_and_gives_the_same_results(tmp_path, index, embedd
     (tmp_path / RESULTS).write_text("\n".join(lines[:2]) + "\n" + lines[2][:40])
     again = run_eval([dataset], systems(index, embedder)[:1], scorer, tmp_path, info(index), limit=3, progress=False)
     assert len((tmp_path / RESULTS).read_text().splitlines()) == 3
-    strip = lambda r: (r.case_id, r.status, r.answer, r.ranking, r.metrics.model_copy(update={"latency_ms": None}))  # noqa: E731
-    assert [strip(r) for r in again] == [strip(r) for r in first]
+    assert [_without_latency(r) for r in again] == [_without_latency(r) for r in first]
+
+
+def _without_latency(result: CaseResult) -> tuple[object, ...]:
+    """What a rerun must reproduce exactly; latency is the one measured figure."""
+    metrics = result.metrics.model_copy(update={"latency_ms": None})
+    return (result.case_id, result.status, result.answer, result.ranking, metrics)
 
 
 def test_results_of_another_index_are_never_mixed_in(tmp_path, index, embedder, scorer):

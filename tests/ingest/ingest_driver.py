@@ -14,7 +14,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -38,11 +38,11 @@ def pause(stage: str) -> None:
 class PausingDataDir(DataDir):
     pause_at: str = ""
 
-    def switch_to(self, version: str, keep_previous: int) -> Pointer:
+    def switch_to(self, version: str, keep_previous: int, *, skip: Collection[str] = ()) -> Pointer:
         print(f"stage switch {version}", flush=True)
         if self.pause_at == "switch":
             pause("switch")
-        return super().switch_to(version, keep_previous)
+        return super().switch_to(version, keep_previous, skip=skip)
 
 
 def main(argv: list[str]) -> int:

@@ -33,7 +33,8 @@ class SlowEmbedder:
         return np.array([[len(t), 1.0] for t in texts], dtype=np.float32)
 
     def embed_query(self, text: str) -> Vectors:
-        return self.embed_documents([text])[0]
+        vectors: Vectors = self.embed_documents([text])[0]
+        return vectors
 
 
 def test_requests_arriving_while_the_model_is_busy_are_embedded_together() -> None:

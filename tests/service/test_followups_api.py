@@ -7,8 +7,8 @@ from fastapi.testclient import TestClient
 
 from service.citations import consistency_problems
 from service.index import LoadedIndex
-from service.models import FollowupAnswer
-from service.texts import DISCLAIMERS, Audience
+from service.models import Audience, FollowupAnswer
+from service.texts import DISCLAIMERS
 from tests.service.helpers import ANSWERED, EMERGENCY, INSUFFICIENT, OUT_OF_SCOPE, markers, parse_sse
 
 EVERY_STATUS = [
