@@ -34,16 +34,14 @@ pytest:
 
 # The tests that write or read Chroma, again against a throwaway `chroma run` server (VADEMECUM_CHROMA__MODE=http),
 # plus several workers and two replicas sharing it. Left out on purpose: the tests of embedded Chroma itself
-# (tests/ingest/test_faults.py read-only directory, damaged chroma.sqlite3, disk full inside Chroma), the ingest
-# tests that never touch Chroma (chunking, formats, layout), and the service tests that exercise answer
-# composition rather than the store.
+# (tests/ingest/test_faults_disk.py, test_faults_corrupt.py: read-only directory, damaged chroma.sqlite3, disk
+# full inside Chroma), the ingest tests that never touch Chroma (chunking, formats, layout), and the service
+# tests that exercise answer composition rather than the store.
 CHROMA_SERVER_TESTS := \
 	tests/ingest/test_pipeline.py \
 	tests/ingest/test_cli.py \
 	tests/ingest/test_crash_safety.py \
-	tests/ingest/test_faults.py::test_a_second_ingest_is_refused_with_exit_2_while_another_one_runs \
-	tests/ingest/test_faults.py::test_each_killed_ingest_leaves_at_most_its_own_unfinished_version \
-	tests/ingest/test_faults.py::test_the_complete_ingest_after_several_kills_keeps_only_the_active_and_previous_versions \
+	tests/ingest/test_faults_concurrent.py \
 	tests/service/test_retrieval.py \
 	$(SERVER_ONLY_TESTS)
 

@@ -26,7 +26,7 @@ from ingest.version import EMBEDDINGS, read_chunks, read_vectors
 from tests.conftest import REPO
 from tests.ingest.articles import TOPICS, write_article, write_corpus
 from tests.ingest.conftest import Ingest
-from tests.ingest.test_faults import small_filesystem
+from tests.ingest.faults import small_filesystem
 
 DEFAULT = EmbeddingSettings()
 TEXTS = [

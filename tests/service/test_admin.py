@@ -23,7 +23,7 @@ from ingest.settings import ChromaSettings, ServiceSettings, Settings
 from ingest.version import read_articles
 from service.app import create_app
 from tests.ingest.articles import article_text, write_article, write_corpus
-from tests.ingest.test_faults import _truncate_embeddings
+from tests.ingest.faults import truncate_embeddings
 
 KEY = "admin-key-for-tests"
 HEADERS = {"X-API-Key": KEY}
@@ -218,7 +218,7 @@ def test_reindex_on_a_corrupt_index_is_409_and_reindex_with_rebuild_repairs_it_a
     write_corpus(tmp_path / "corpus")
     data_dir = DataDir(tmp_path / "data")
     corrupt = data_dir.active_version_dir().name
-    _truncate_embeddings(data_dir.version_dir(corrupt))
+    truncate_embeddings(data_dir.version_dir(corrupt))
     with TestClient(create_app(_settings(tmp_path, KEY), embedder=embedder)) as client:
         assert client.get("/readyz").status_code == 503
 

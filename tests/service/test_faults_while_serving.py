@@ -26,9 +26,9 @@ import pytest
 from ingest.embedding import Embedder
 from ingest.layout import DataDir
 from ingest.settings import ChromaSettings
+from tests.ingest.faults import KILL_POINTS, add_reused_article, first_version, truncate_embeddings, versions_in
 from tests.ingest.test_cli import _vademecum
 from tests.ingest.test_crash_safety import _kill_at
-from tests.ingest.test_faults import KILL_POINTS, _add_reused_article, _first_version, _truncate_embeddings, _versions
 from tests.service.helpers import parse_sse
 from tests.service.serving import Process, serve, service_env
 
@@ -135,9 +135,9 @@ def outcome(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureReq
         # and picks the first version up by hot reload.
         servers.append(_serve(healthy))
         embedder: Embedder = request.getfixturevalue("embedder")
-        first = _first_version(corpus, healthy, embedder, EMBEDDED)
+        first = first_version(corpus, healthy, embedder, EMBEDDED)
         shutil.copytree(healthy.root, broken.root)
-        _truncate_embeddings(broken.version_dir(first))
+        truncate_embeddings(broken.version_dir(first))
         servers.append(_serve(broken))  # started on the corrupt index
         for server in servers:
             server.wait_for("/healthz", timeout_s=STARTUP_S)
@@ -189,12 +189,12 @@ def _kill_and_rerun(server: Process, data_dir: DataDir, corpus: Path, first: str
     # The killed runs ingest from a corpus folder of their own: the rebuild of the other site reads `corpus`.
     changed = corpus.with_name("corpus-changed")
     shutil.copytree(corpus, changed)
-    _add_reused_article(changed)
+    add_reused_article(changed)
     after_kill: dict[str, set[str]] = {}
     with QueryLoop(server) as during_kills:
         for point in KILL_POINTS:
             _kill_at(point, changed, data_dir, EMBEDDED)
-            after_kill[point] = _versions(data_dir)
+            after_kill[point] = versions_in(data_dir)
     with QueryLoop(server) as during_rerun:
         rerun = _vademecum("ingest", "--quiet", str(changed), data_dir=data_dir, chroma=EMBEDDED)
         pointer = data_dir.read_pointer()
@@ -208,7 +208,7 @@ def _kill_and_rerun(server: Process, data_dir: DataDir, corpus: Path, first: str
         rerun_code=rerun.returncode,
         final=pointer.version,
         during_rerun=during_rerun,
-        final_versions=_versions(data_dir),
+        final_versions=versions_in(data_dir),
         server_alive=server.popen.poll() is None,
     )
 

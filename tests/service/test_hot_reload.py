@@ -24,8 +24,8 @@ from ingest.settings import ChromaSettings, ServiceSettings, Settings
 from service.app import create_app
 from service.state import ServiceState
 from tests.ingest.articles import write_article, write_corpus
+from tests.ingest.faults import add_reused_article, truncate_embeddings
 from tests.ingest.test_cli import _index_command, _vademecum
-from tests.ingest.test_faults import _add_reused_article, _truncate_embeddings
 from tests.service.helpers import parse_sse
 
 POLL_S = 0.05
@@ -94,7 +94,7 @@ def served(tmp_path: Path, pristine: DataDir, embedder: Embedder) -> Iterator[Se
 
 def test_a_cli_ingest_is_served_without_a_restart(served: Served) -> None:
     before = served.ready()["version"]
-    _add_reused_article(served.corpus)  # every vector reused: the command does not load the model
+    add_reused_article(served.corpus)  # every vector reused: the command does not load the model
 
     result = _vademecum("ingest", "--quiet", str(served.corpus), data_dir=served.data_dir, chroma=EMBEDDED)
 
@@ -141,7 +141,7 @@ def test_a_new_version_that_fails_to_open_leaves_the_old_one_serving_and_readyz_
     write_article(served.corpus, "migraine")
     broken = str(served.ingest(other).version)
     shutil.copytree(other.version_dir(broken), served.data_dir.version_dir(broken))
-    _truncate_embeddings(served.data_dir.version_dir(broken))
+    truncate_embeddings(served.data_dir.version_dir(broken))
 
     served.data_dir.switch_to(broken, keep_previous=1)
 
