@@ -51,10 +51,10 @@ def corpus_index(
     if not _corpus_files():
         pytest.fail("corpus/ holds no articles yet")
     root = tmp_path_factory.mktemp("service-index") / "data"
-    seed = Path(request.config.cache.mkdir(SEED_KEY)) / "data"
+    seed = _seed_dir(request.config)
     chroma = chroma_under_test()
     data_dir = DataDir(root)
-    if seed.joinpath("ACTIVE").is_file() and not os.environ.get("VADEMECUM_TEST_FRESH_INDEX"):
+    if seed and seed.joinpath("ACTIVE").is_file() and not os.environ.get("VADEMECUM_TEST_FRESH_INDEX"):
         shutil.copytree(seed, root, ignore=shutil.ignore_patterns("LOCK"))
         if chroma.mode == "http":
             _reuse_seed_on_server(data_dir, embedder, tmp_path_factory.mktemp("seed-on-server"))
@@ -63,9 +63,15 @@ def corpus_index(
     )
     pointer = data_dir.read_pointer()
     assert pointer is not None, f"ingest wrote no index: {report.not_written} {report.rejected}"
-    if report.version and chroma.mode == "embedded":
+    if seed and report.version and chroma.mode == "embedded":
         _save_seed(root, seed)
     return CorpusIndex(data_dir=root, version=pointer.version, articles=len(_corpus_files()))
+
+
+def _seed_dir(config: pytest.Config) -> Path | None:
+    """Where a built corpus index is kept between sessions: pytest's cache, when the cache plugin is on."""
+    cache = getattr(config, "cache", None)  # absent under `-p no:cacheprovider`: build from scratch
+    return Path(cache.mkdir(SEED_KEY)) / "data" if cache is not None else None
 
 
 def _reuse_seed_on_server(data_dir: DataDir, embedder: SentenceTransformerEmbedder, scratch: Path) -> None:
