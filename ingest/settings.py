@@ -61,6 +61,10 @@ class ServiceSettings(BaseModel):
     reload_interval_s: float = Field(default=2.0, ge=0)
     # On SIGTERM, in-flight requests get this long to finish.
     shutdown_grace_s: float = Field(default=10.0, ge=0)
+    # How long an idle keep-alive connection stays open. Longer than the idle timeout of the clients and
+    # proxies in front (httpx 5 s, nginx and most load balancers 60 s), so they always close first: a
+    # server that closes first races a client sending on that connection, and the request is lost.
+    keep_alive_s: int = Field(default=75, ge=1, le=3600)
 
 
 class Settings(BaseSettings):

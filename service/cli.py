@@ -158,6 +158,7 @@ def run_serve(args: argparse.Namespace) -> int:
         log_config=None,
         access_log=False,
         timeout_graceful_shutdown=math.ceil(settings.service.shutdown_grace_s),
+        timeout_keep_alive=settings.service.keep_alive_s,
     )
     return 0
 
