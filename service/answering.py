@@ -18,6 +18,7 @@ from service import texts
 from service.citations import CitationBook, escape_markdown, finalize, render_item
 from service.composition import Composer, ExtractiveComposer
 from service.coverage import populations
+from service.emergency import Emergency, detect_emergency, guidance
 from service.index import LoadedIndex
 from service.logs import failure_fields
 from service.models import (
@@ -32,7 +33,7 @@ from service.models import (
 from service.personal import strip_personal_details
 from service.query import resolve_query
 from service.retrieval import Retrieval, Retriever
-from service.safety import EMERGENCY_GUIDANCE, Emergency, contains_injection, detect_emergency, strip_injection
+from service.safety import contains_injection, strip_injection
 from service.scope import Scope, assess_scope
 
 log = logging.getLogger("vademecum.service")
@@ -227,9 +228,7 @@ class AnswerService:
         )
 
     def _guidance(self, emergency: Emergency, audience: Audience) -> str:
-        if audience is Audience.PATIENT:
-            return EMERGENCY_GUIDANCE["patient-suicide" if emergency.suicide else "patient"]
-        return EMERGENCY_GUIDANCE["clinician"].format(flag=emergency.flag)
+        return guidance(emergency, patient=audience is Audience.PATIENT)
 
     def related(self, plan: _Plan, lead_article: str | None = None) -> list[RelatedQuestionOut]:
         """Questions the corpus can answer: the lead cited article's related questions, then the closest matches."""

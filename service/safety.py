@@ -1,21 +1,13 @@
-"""Deterministic checks that run before retrieval: emergencies and instructions aimed at the system.
+"""Deterministic checks that run before retrieval: the words of a question read as clinical concepts,
+and instructions aimed at the system.
 
-Emergency detection is lexical and typo-tolerant. Question words are matched against red-flag terms
-exactly, by prefix ("breath" in "breathless") or within a small edit distance (Damerau-Levenshtein:
-one edit for words of four to seven letters, two from eight letters on), found through a
-deletion-neighbourhood index so that a request costs microseconds, not a scan of every term.
-
-A red flag fires only when the question describes someone's present situation:
-
-- a *symptom* pattern ("chest pain" + "breathless", "face drooping", "cant breathe") needs a personal
-  context ("my", "I have", "my husband", "he is", "right now"...);
-- a *condition* name ("stroke", "heart attack", "anaphylaxis") also needs a sign that it is happening
-  now ("having", "just", "took", "signs"), so "my dad had a stroke last year, can he take aspirin?" is a
-  question, not an emergency;
-- a *crisis* phrase ("kill myself", "want to die") fires in any context.
-
-Clinical framing ("my patient", "management", "guideline", "dose") cancels the weaker personal cues,
-so a clinician asking how anaphylaxis is managed gets an answer rather than an emergency banner.
+`find_concepts` reads a question as the concepts of `service.symptom_concepts` it expresses. Question
+words are matched against concept terms exactly, by prefix ("breath" in "breathless") or within a small
+edit distance (Damerau-Levenshtein: one edit for words of four to seven letters, two from eight letters
+on), found through a deletion-neighbourhood index so that a request costs microseconds, not a scan of
+every term. Words of refusal or inability ("can't", "won't", "isn't", "unable to") all read as "not", and
+a concept right after "no", "without" or "denies" does not count. `service.emergency` decides what the
+concepts mean.
 """
 
 from __future__ import annotations
@@ -23,117 +15,93 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable
-from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 
+from ingest.embedding import default_model_path
 from ingest.injection import QUESTION_INSTRUCTIONS
-from service.red_flags import RED_FLAGS, Terms
+from service.symptom_concepts import CONCEPTS
 
-# "my patient", "our ward": first-person words that speak about the clinician's work, not a crisis.
-_PROFESSIONAL = re.compile(
-    r"\b(my|our)\s+(patient|patients|pt|pts|client|clients|ward|clinic|practice|unit|team|trainee|resident|"
-    r"registrar|colleague|consultant|hospital|department)\b"
-)
-# The asker or someone close to them, present: these hold even in a clinically worded question.
-_STRONG_PERSONAL = re.compile(
-    r"\b(my|mine|myself|im|i am|i have|i had|ive|i feel|i think|i cant|i cannot|i just|i took|i keep|i was|"
-    r"i need|i dont|i want|husband|wife|partner|son|daughter|mom|mum|mother|dad|father|friend|brother|sister|"
-    r"grandma|grandpa|grandmother|grandfather|boyfriend|girlfriend|fiance|neighbour|neighbor)\b"
-)
-# Weaker cues: present, but also how clinicians speak about a patient.
-_WEAK_PERSONAL = re.compile(
-    r"\b(i|he|she|hes|shes|they|theyre|we|our|us|baby|child|kid|toddler|someone|somebody|now|right now|help|"
-    r"please|currently|suddenly|tonight)\b"
-)
-_CLINICAL = re.compile(
-    r"\b(patient|patients|pt|pts|management|manage|managed|guideline|guidelines|dose|dosing|evidence|trial|"
-    r"recommend|recommended|recommendation|indicated|contraindicated|first line|assess|assessed|assessment|"
-    r"treat|treated|how is|how are|how should|when should|what is the|should (i|we|you)|give|giving|administer|"
-    r"prescribe|prescribing|indication|indications)\b"
-)
-# A condition is happening now, not a past history.
-_PRESENT = re.compile(
-    r"\b(having|happening|now|just now|suddenly|started|starting|took|taken|swallowed|think|thinking|want|wants|"
-    r"wanna|going to|gonna|about to|help|sign|signs|symptom|symptoms|tonight|today|currently|keeps|keep|"
-    r"is in|in the middle|right now)\b"
-)
-# Single words that are also ordinary words at one edit: never read them as a red-flag typo.
+Terms = tuple[str, ...]
+
+# Single words that are also ordinary words at one edit: never read them as a concept's typo.
 _COMMON_WORDS = frozenset(
     "cooking looking booking hooking smoking strike stroll stoked stokes throne throw breast bread breed "
-    "pail pain paid gain rain main wain hit fit kit sit wit bit fat fix".split()
+    "pail pain paid gain rain main wain hit fit kit sit wit bit fat fix head heat heal bleed blend "
+    "blind bling feed feel fell fall bump pump lump dump last lost list fast past test best rest "
+    "sick sock suck seek back pack bank sore sure more mode made wave save stop step shop".split()
 )
+# Refusal and inability, all one token: "can't breathe", "unable to breathe" and "isn't breathing" meet.
+_NOT = re.compile(
+    r"\b(cant|cannot|can not|couldnt|could not|wont|will not|wouldnt|would not|isnt|is not|arent|are not|doesnt|"
+    r"does not|dont|do not|didnt|did not|hasnt|has not|havent|have not|wasnt|was not|unable to|not able to|"
+    r"no longer|not)\b"
+)
+_NEGATORS = frozenset({"no", "never", "without", "denies", "denied", "nil", "negative"})
+# How many other words may sit between two words of one concept term.
+_GAP = 2
 
 # Shared with ingest, which flags the same instructions inside article text (ingest/injection.py).
 _INJECTION = QUESTION_INSTRUCTIONS
 
-EMERGENCY_GUIDANCE = {
-    "patient": (
-        "**This may be an emergency. Call emergency services now (for example 911, 112 or 999), or go to the "
-        "nearest emergency department. Do not wait for an online answer.**"
-    ),
-    "patient-suicide": (
-        "**If you are thinking about ending your life or hurting yourself, you are not alone and help is "
-        "available now. Call emergency services now (for example 911, 112 or 999) or a crisis line (in the US "
-        "call or text 988; in the UK and Ireland call Samaritans on 116 123), or go to the nearest emergency "
-        "department. If you can, stay with someone you trust.**"
-    ),
-    "clinician": (
-        "**The question describes a possible emergency ({flag}). Treat it as one: call emergency services or "
-        "the resuscitation team now and follow local emergency protocols; the information below does not "
-        "replace them.**"
-    ),
-}
-
-
-@dataclass(frozen=True)
-class Emergency:
-    flag: str
-    matched: Terms
-    suicide: bool = False
-    topic: str = ""
-
 
 def normalise(text: str) -> str:
     """Lower case, accents and apostrophes removed, punctuation to spaces."""
-    text = text.replace("’", "'")
+    text = text.replace("\u2019", "'")
     text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii").lower()
     text = text.replace("'", "")
     return " ".join(re.sub(r"[^a-z0-9]+", " ", text).split())
 
 
-def detect_emergency(question: str, *, weak_cues: bool = True) -> Emergency | None:
-    """The first red flag the question raises, or None. Pure and deterministic.
-
-    `weak_cues=False` (clinician users) ignores "he", "she", "now"...: a clinician writing "she" means
-    a patient in their care, and asks how to manage, not for help.
-    """
-    text = normalise(question)
-    words = text.split()
-    if not words:
-        return None
-    present = _matched_terms(tuple(words))
-    personal_text = _PROFESSIONAL.sub(" ", text)
-    strong = bool(_STRONG_PERSONAL.search(personal_text))
-    clinical = bool(_CLINICAL.search(text))
-    personal = strong or (weak_cues and bool(_WEAK_PERSONAL.search(personal_text)) and not clinical)
-    happening = personal and bool(_PRESENT.search(text))
-    for flag in RED_FLAGS:
-        for kind, alternatives in (("crisis", flag.crisis), ("symptom", flag.symptoms), ("condition", flag.conditions)):
-            allowed = kind == "crisis" or (personal if kind == "symptom" else happening)
-            if not allowed:
-                continue
-            for terms in alternatives:
-                if all(term in present for term in terms):
-                    return Emergency(flag=flag.name, matched=terms, suicide=flag.suicide, topic=flag.topic)
-    return None
+def concept_words(text: str) -> list[str]:
+    """The normalised words of `text`, every word of refusal or inability read as "not"."""
+    return _NOT.sub("not", normalise(text)).split()
 
 
-def _matched_terms(words: tuple[str, ...]) -> frozenset[str]:
-    """Every red-flag term that some word of the question spells, allowing for typos."""
-    found: set[str] = set()
-    for word in words:
-        found |= _terms_for_word(word)
+@lru_cache(maxsize=1)
+def _concept_terms() -> dict[str, tuple[Terms, ...]]:
+    """Concept -> its alternatives, each a tuple of words, in the form questions are read in."""
+    return {
+        name: tuple(tuple(concept_words(alternative)) for alternative in spec.split("|") if alternative.strip())
+        for name, spec in CONCEPTS.items()
+    }
+
+
+def find_concepts(text: str) -> frozenset[str]:
+    """The concepts `text` expresses; see the module docstring."""
+    words = concept_words(text)
+    positions: dict[str, list[int]] = {}
+    for position, word in enumerate(words):
+        for term in _terms_for_word(word):
+            positions.setdefault(term, []).append(position)
+    found = set()
+    for name, alternatives in _concept_terms().items():
+        if any(_occurs(alternative, positions, words) for alternative in alternatives):
+            found.add(name)
     return frozenset(found)
+
+
+def _occurs(terms: Terms, positions: dict[str, list[int]], words: list[str]) -> bool:
+    """The terms occur in this order, at most _GAP words apart, and the first is not negated."""
+    if not terms or terms[0] not in positions:
+        return False
+    for start in positions[terms[0]]:
+        if terms[0] != "not" and _negated(words, start):
+            continue
+        last = start
+        for term in terms[1:]:
+            following = [p for p in positions.get(term, ()) if last < p <= last + _GAP + 1]
+            if not following:
+                break
+            last = following[0]
+        else:
+            return True
+    return False
+
+
+def _negated(words: list[str], position: int) -> bool:
+    before = words[max(0, position - 2) : position]
+    return bool(before) and (before[-1] == "not" or any(word in _NEGATORS for word in before))
 
 
 _SOUNDS = (("ph", "f"), ("y", "i"), ("ck", "k"), ("ae", "e"), ("oe", "e"), ("th", "t"))
@@ -151,12 +119,11 @@ def _term_index() -> tuple[frozenset[str], frozenset[str], dict[str, frozenset[s
     """(all terms, terms used alone, deletion neighbourhood -> terms) for fuzzy lookup."""
     terms: set[str] = set()
     single: set[str] = set()
-    for flag in RED_FLAGS:
-        for alternatives in (flag.symptoms, flag.conditions, flag.crisis):
-            for alternative in alternatives:
-                terms.update(alternative)
-                if len(alternative) == 1:
-                    single.add(alternative[0])
+    for alternatives in _concept_terms().values():
+        for alternative in alternatives:
+            terms.update(alternative)
+            if len(alternative) == 1:
+                single.add(alternative[0])
     neighbourhood: dict[str, set[str]] = {}
     for term in terms:
         for variant in _deletes(fold_sounds(term), _allowed_edits(term)):
@@ -171,14 +138,26 @@ def _allowed_edits(term: str) -> int:
     return 1 if len(term) <= 7 else 2
 
 
+@lru_cache(maxsize=1)
+def _english_words() -> frozenset[str]:
+    """Whole words of the embedding model's WordPiece vocabulary: a word spelt right, so never a typo."""
+    try:
+        path = Path(default_model_path()) / "vocab.txt"
+        with path.open(encoding="utf-8") as handle:
+            return frozenset(token for token in (line.strip() for line in handle) if token.isalpha())
+    except (ImportError, OSError):
+        return frozenset()
+
+
 @lru_cache(maxsize=65536)
 def _terms_for_word(word: str) -> frozenset[str]:
     terms, single, neighbourhood = _term_index()
     found = {word} & terms
     for term in terms:
-        if len(term) >= 5 and word.startswith(term) and len(word) - len(term) <= 8:
+        if len(term) >= 5 and word.startswith(term) and _is_ending(word[len(term) :]):
             found.add(term)
-    if word in _COMMON_WORDS or len(word) < 3:
+    # A word spelt right is that word: "never" is not a typo of "fever", nor "heartburn" a form of "heart".
+    if word in _COMMON_WORDS or len(word) < 3 or word in _english_words():
         return frozenset(found)
     folded = fold_sounds(word)
     candidates: set[str] = set()
@@ -186,8 +165,8 @@ def _terms_for_word(word: str) -> frozenset[str]:
         candidates |= neighbourhood.get(variant, frozenset())
     for term in candidates - found:
         allowed = _allowed_edits(term)
-        # A term used alone has nothing to corroborate it: only long ones (anaphylaxis...) may be misspelt.
-        if term in single and len(term) < 8:
+        # A term used alone has nothing to corroborate it: short ones may not be misspelt.
+        if term in single and len(term) < 6:
             continue
         # Four letters leave no room for a dropped or wrong letter ("can" is not "cant", "take" not
         # "wake"); only two neighbours swapped ("pian") still spell the term.
@@ -196,6 +175,17 @@ def _terms_for_word(word: str) -> frozenset[str]:
         if allowed and edit_distance(folded, fold_sounds(term), allowed) <= allowed:
             found.add(term)
     return frozenset(found)
+
+
+_ENDINGS = frozenset(
+    "s es e ed d ing ings er ers y ly less lessness ness ful ish ic al ally ive ion ions ation ations ity ies ied "
+    "ened en ening ening ence ent ents ated ating".split()
+)
+
+
+def _is_ending(rest: str) -> bool:
+    """What may follow a term for the word to be a form of it: "breath" -> "breathless", not "heart" -> "heartburn"."""
+    return rest in _ENDINGS
 
 
 def _drops_doubled_letter(word: str, term: str) -> bool:
@@ -240,6 +230,6 @@ def strip_injection(question: str) -> str:
     return " ".join(_INJECTION.sub(" ", question).split())
 
 
-def red_flag_terms() -> Iterable[str]:
-    """All terms the detector knows (for documentation and tests)."""
+def concept_terms() -> Iterable[str]:
+    """All words the concept lexicon is made of (for documentation and tests)."""
     return sorted(_term_index()[0])

@@ -7,10 +7,11 @@ from fastapi.testclient import TestClient
 
 from ingest.embedding import SentenceTransformerEmbedder
 from service.answering import AnswerService
+from service.emergency import detect_emergency
 from service.index import LoadedIndex
 from service.models import Audience, FollowupRequest, Query
 from service.retrieval import Retrieval
-from service.safety import contains_injection, detect_emergency, edit_distance, strip_injection
+from service.safety import contains_injection, edit_distance, strip_injection
 from service.texts import DISCLAIMERS, OUT_OF_SCOPE
 
 PATIENT_EMERGENCIES = [
