@@ -19,6 +19,7 @@ from service.citations import CitationBook, escape_markdown, finalize, render_it
 from service.composition import Composer, ExtractiveComposer
 from service.coverage import populations
 from service.emergency import Emergency, detect_emergency, guidance
+from service.evidence_check import EvidenceCheck
 from service.index import LoadedIndex
 from service.logs import failure_fields
 from service.models import (
@@ -48,8 +49,9 @@ class AnswerPolicy:
     # while uncovered topics abstain; the near misses close to a covered topic are left to the term and
     # population checks of service.coverage. See tests/service/test_calibration.py.
     abstain_below: float = 0.43
-    # A question the scope check is unsure about is out of scope unless a passage matches it this well.
-    out_of_scope_below: float = 0.55
+    # A question the scope check is unsure about is answered only when a passage matches it this well;
+    # below, it is an abstention (a medical question the corpus cannot answer), never out of scope.
+    unsure_answer_above: float = 0.55
     related_limit: int = 6
     # Suggested questions must be at least this close to what was asked.
     related_min_similarity: float = 0.2
@@ -66,6 +68,7 @@ class AnswerTrace:
     injection: bool = False
     scope: str | None = None
     unknown_terms: list[str] = field(default_factory=list)
+    unaddressed: list[str] = field(default_factory=list)
     error: str | None = None
 
 
@@ -105,6 +108,7 @@ class AnswerService:
         self.policy = policy or AnswerPolicy()
         self._clock = clock
         self._populations: dict[str, set[str]] = {}
+        self.evidence_check = EvidenceCheck(index)
 
     def answer(self, request: FollowupRequest, request_id: str) -> FollowupAnswer:
         return self.answer_traced(request, request_id)[0]
@@ -186,8 +190,8 @@ class AnswerService:
             return _Plan(
                 AnswerStatus.EMERGENCY, query, retrieval, [guidance], compose=best >= self.policy.abstain_below
             )
-        if scope is Scope.UNSURE and best < self.policy.out_of_scope_below:
-            return _Plan(AnswerStatus.OUT_OF_SCOPE, query, retrieval, [texts.OUT_OF_SCOPE])
+        if scope is Scope.UNSURE and best < self.policy.unsure_answer_above:
+            return _Plan(AnswerStatus.INSUFFICIENT_EVIDENCE, query, retrieval, [self._searched(query)])
         unknown = self.index.terms.unknown_terms(query.question) if self.index.terms else []
         trace.unknown_terms = unknown
         if unknown:
@@ -198,10 +202,28 @@ class AnswerService:
             # A question about a population is answered only from passages that speak about it.
             retrieval = replace(retrieval, passages=[p for p in retrieval.passages if self._covers(p, wanted)])
             best = retrieval.best_citable_similarity
+        fitting = self.evidence_check.fitting_age(query.question, retrieval.passages)
+        if fitting is not None:
+            # Evidence from an article written for another age group (or for non-pregnant women) does not
+            # answer a question about this one, unless the passage itself speaks of the group asked about.
+            retrieval = replace(retrieval, passages=fitting)
+            if retrieval.best_citable_similarity < best:
+                wanted = wanted or ["the age group asked about"]
+            best = retrieval.best_citable_similarity
         if best < self.policy.abstain_below:
             message = self._searched(query, populations=wanted if wanted else None)
             return _Plan(AnswerStatus.INSUFFICIENT_EVIDENCE, query, retrieval, [message])
+        unaddressed = self._unaddressed(query, retrieval, article.id if article else None)
+        trace.unaddressed = unaddressed
+        if unaddressed:
+            message = self._searched(query, unknown_terms=unaddressed)
+            return _Plan(AnswerStatus.INSUFFICIENT_EVIDENCE, query, retrieval, [message])
         return _Plan(AnswerStatus.ANSWERED, query, retrieval, compose=True)
+
+    def _unaddressed(self, query: Query, retrieval: Retrieval, reading: str | None) -> list[str]:
+        """What the question asks that the evidence to be cited does not speak of (see service.asked)."""
+        cited = [p for p in retrieval.passages if p.chunk.citations and p.similarity >= self.policy.abstain_below]
+        return self.evidence_check.unaddressed(query.question, cited[:DEFAULT_MAX_CITATIONS], reading)
 
     def _covers(self, passage: Passage, wanted: list[str]) -> bool:
         found = populations(passage.chunk.text) | self._article_populations(passage.chunk.article_id)

@@ -26,6 +26,20 @@ _PROFESSIONAL = re.compile(
     r"\b(my|our)\s+(patient|patients|pt|pts|client|clients|ward|clinic|practice|unit|team|trainee|resident|"
     r"registrar|colleague|consultant|hospital|department)\b"
 )
+# A clinician reporting a case rather than asking about one: age-sex shorthand, observations, where the
+# patient is and since when ("72F, RR 28, BP 84/50", "day 2 neonate", "38/40", "in bay 4 now").
+_CASE = re.compile(
+    r"\b\d{1,3} ?(m|f|yo|y o|yr old|year old)\b|\b(hr|bp|rr|gcs|spo2|sats|temp|t|lactate|ph|k|hb|cbg|bm|glucose|"
+    r"qrs|ebl|ketones|paco2|adj ca|ca|core t) \d|\b\d{1,2} (40|52)\b|\b(pt|patient|lady|man|woman|resident|"
+    r"neonate|infant|baby|child|boy|girl|toddler|hiker|adult)\b|\bbay \d|\bresus\b|\bday \d{1,2}\b|\bpost op\b|"
+    r"\blkw\b|\bwitnessed\b|\bfound\b|\bbrought in\b|\bjust arrived\b|\bknown\b|\bon (warfarin|apixaban|"
+    r"rivaroxaban|edoxaban|dabigatran|doac|aspirin|clopidogrel|insulin|gliclazide|steroids|chemo)\b"
+)
+_INTERROGATIVE = re.compile(
+    r"^\s*(what|which|when|how|why|who|should|can|could|is|are|does|do|would|will|any)\b|\b(tell me|give me|explain|"
+    r"list|describe|what|which|how (do|should|much|long|often)|when (do|should))\b",
+    re.I,
+)
 # "IM adrenaline" is a route, not "I'm".
 _INTRAMUSCULAR = re.compile(r"\bim\s+(?=[a-z]*(ine|ol|one|ide|in|am|ate|gon|dose|route|injection|given|give|or iv)\b)")
 # The asker or someone close to them: these hold even in a clinically worded question.
@@ -49,7 +63,8 @@ _CLINICAL = re.compile(
 # A teaching question: about a kind of patient or a condition in general, not a person now.
 _TEACHING = re.compile(
     r"\b(red flags?|signs of|symptoms of|features of|criteria|differential|causes of|what causes|guidelines?|"
-    r"pathophysiology|definition|define|explain|teaching|exam|students?|in general|typically|usually|"
+    r"pathophysiology|definition|define|explain|teaching|exam questions?|for (my|the) exams?|students?|"
+    r"in general|typically|usually|"
     r"patients with|people with|a patient with|someone with|anyone with|those with|presenting with|"
     r"how (is|are) .{1,60} (managed|treated|assessed|investigated|diagnosed|recognised|recognized)|"
     r"what is the (management|treatment|first line|dose|definition)|is .{1,60} a sign of|"
@@ -65,7 +80,7 @@ _ADVICE = re.compile(
 # It is happening now ("having", "just"), not a past history or a what-if.
 _PRESENT = re.compile(
     r"\b(having|happening|now|just|just now|suddenly|started|starting|tonight|today|this morning|this afternoon|"
-    r"this evening|currently|keeps|is in|in the middle|right now|minutes ago|mins ago|min ago|hours ago|hour ago|"
+    r"this evening|currently|keeps|keep|is in|in the middle|right now|minutes ago|mins ago|min ago|hours ago|hour ago|"
     r"an hour|since|at the moment|still|took|taken|swallowed|tried to)\b"
 )
 # Only "now" itself outweighs an "if": "what do I do if he is not breathing right now".
@@ -76,7 +91,8 @@ _HYPOTHETICAL = re.compile(
 )
 _HISTORY = re.compile(
     r"\b(last (year|month|summer|winter|spring|autumn|fall)|years ago|months ago|in (19|20)\d\d|history of|"
-    r"hx of|h o|previous|previously|past|used to|once had|back in|as a child|when i was|recovered|ago when|"
+    r"hx of|h o|previous|previously|in the past|used to|once had|back in (19|20)\d\d|back in the day|as a child|"
+    r"when i was|recovered|ago when|"
     r"a few years|a year ago|a month ago|years back|had (a|an) .{1,30} (in|last|years|months|when))\b"
 )
 _AGE = re.compile(
@@ -137,13 +153,17 @@ class Frame:
     hypothetical: bool
 
     @classmethod
-    def read(cls, text: str, weak_cues: bool) -> Frame:
+    def read(cls, text: str, weak_cues: bool, asking: bool = False, findings: int = 0) -> Frame:
+        """`text` normalised; `asking`: the question as typed asks something (a "?" or a question word);
+        `findings`: how many comma-separated findings it lists."""
         personal_text = _INTRAMUSCULAR.sub(" ", _PROFESSIONAL.sub(" ", text))
         strong = bool(_STRONG_PERSONAL.search(personal_text))
         clinical = bool(_CLINICAL.search(text))
-        # A patient (weak_cues) speaks of themselves or someone close unless they speak clinically; a
-        # clinician's "she" is a patient in their care.
-        personal = strong or (weak_cues and not clinical)
+        # A patient (weak_cues) speaks of themselves or someone close unless they speak clinically. A
+        # clinician's "she" is a patient in their care: asking how to manage is a question, but reporting a
+        # case in front of them ("72F, RR 28, BP 84/50") is an emergency.
+        reporting = not weak_cues and not asking and (bool(_CASE.search(text)) or findings >= 3)
+        personal = strong or (weak_cues and not clinical) or reporting
         present = bool(_PRESENT.search(text))
         teaching = (bool(_TEACHING.search(text)) and not strong) or bool(_ADVICE.search(text))
         hypothetical = bool(_HYPOTHETICAL.search(text)) and not _NOW.search(text)
@@ -164,6 +184,10 @@ def populations(text: str, concepts: frozenset[str]) -> set[str]:
         found.add("@pregnant")
     if re.search(r"\b(newborn|new born|neonate|neonatal)\b", text):
         found |= {"@infant", "@child"}
+    for match in re.finditer(r"\b(\d{1,2}) (52|12)\b", text):
+        # "6/52" (weeks) and "2/12" (months) in clinical shorthand.
+        weeks = int(match.group(1)) * (1 if match.group(2) == "52" else 4.3)
+        found |= {"@infant", "@child"} if weeks < 13 else {"@child"}
     for match in _AGE.finditer(text):
         if _PREGNANT.match(text, match.start()):
             continue
@@ -182,6 +206,43 @@ def populations(text: str, concepts: frozenset[str]) -> set[str]:
     return found
 
 
+_OBSERVATIONS: tuple[tuple[re.Pattern[str], str, float, float], ...] = tuple(
+    (re.compile(pattern), concept, low, high)
+    for pattern, concept, low, high in (
+        # (pattern whose first group is the value, the concept a value in [low, high) means)
+        (r"\bbp (\d{2,3}) \d{2,3}\b", "shock", 0, 90),
+        (r"\b(?:hr|pulse|heart rate) (\d{2,3})\b", "shock", 130, 400),
+        (r"\b(?:rr|resp rate|respiratory rate) (\d{1,2})\b", "breathless_severe", 25, 100),
+        (r"\b(?:spo2|sats|sao2|o2 sats) (\d{2})\b", "blue", 0, 90),
+        (r"\bgcs (\d{1,2})\b", "unresponsive", 3, 13),
+        (r"\bgcs (\d{1,2})\b", "drowsy_confused", 13, 15),
+        (r"\b(?:t|temp|temperature) (\d{2}(?: \d)?)\b", "fever", 38, 45),
+        (r"\b(?:core t|t|temp|temperature) (\d{2}(?: \d)?)\b", "cold_exposure", 15, 35),
+        (r"\blactate (\d{1,2}(?: \d)?)\b", "shock", 4, 40),
+        (r"\bph (7 \d{1,2})\b", "acidosis", 6, 7.25),
+        (r"\b(?:k|potassium) (\d(?: \d)?)\b", "hyperkalaemia", 6.5, 12),
+        (r"\b(?:cbg|bm|glucose|blood sugar|sugar) (\d{1,2}(?: \d)?)\b", "low_sugar", 0, 3),
+        (r"\b(?:cbg|bm|glucose|blood sugar|sugar) (\d{1,2}(?: \d)?)\b", "high_sugar", 30, 100),
+        (r"\bketones (\d(?: \d)?)\b", "high_sugar", 3, 20),
+        (r"\bhb (\d{2,3})\b", "shock", 0, 70),
+        (r"\b(?:adj ca|corrected ca|ca|calcium) (\d(?: \d{1,2})?)\b", "hypercalcaemia", 3.5, 6),
+        (r"\bqrs (\d{3})\b", "wide_qrs", 120, 400),
+        (r"\bebl (\d{3,4})\b", "bleeding_uncontrolled", 1000, 20000),
+    )
+)
+
+
+def observations(text: str) -> set[str]:
+    """Concepts that observations in the text mean: "BP 84/50" is shock, "GCS 9" reduced consciousness."""
+    found: set[str] = set()
+    for pattern, concept, low, high in _OBSERVATIONS:
+        for match in pattern.finditer(text):
+            value = float(match.group(1).replace(" ", "."))
+            if low <= value < high:
+                found.add(concept)
+    return found
+
+
 def detect_emergency(question: str, *, weak_cues: bool = True) -> Emergency | None:
     """The presentation the question describes, or an acuity signal, or None. Pure and deterministic.
 
@@ -192,14 +253,20 @@ def detect_emergency(question: str, *, weak_cues: bool = True) -> Emergency | No
     if not text:
         return None
     concepts = find_concepts(question)
-    concepts = concepts | populations(text, concepts)
-    frame = Frame.read(text, weak_cues)
-    for presentation in PRESENTATIONS:
+    concepts = concepts | populations(text, concepts) | observations(text)
+    asking = "?" in question or bool(_INTERROGATIVE.search(question))
+    frame = Frame.read(text, weak_cues, asking, findings=len(re.split(r"[,;+]", question)))
+    for presentation in _MOST_SPECIFIC_FIRST:
         if frame.allows(presentation.kind) and _matches(presentation, concepts):
             return _emergency(presentation, concepts)
     if frame.allows(Kind.SYMPTOM):
         return acuity(concepts)
     return None
+
+
+# Crises first, then presentations of more concepts before those of fewer: a swollen tongue with
+# breathlessness after a peanut is anaphylaxis before it is "a breathing difficulty".
+_MOST_SPECIFIC_FIRST = sorted(PRESENTATIONS, key=lambda p: (p.kind is not Kind.CRISIS, -len(p.groups)))
 
 
 def _matches(presentation: Presentation, concepts: frozenset[str]) -> bool:
@@ -227,6 +294,7 @@ _ACUITY: tuple[tuple[str, tuple[frozenset[str], ...]], ...] = tuple(
         ("a breathing difficulty", "breathless_severe|blue"),
         ("bleeding that will not stop", "bleeding_uncontrolled"),
         ("a cold or pulseless limb", "limb_ischaemia"),
+        ("deranged observations", "shock|blue|acidosis|hyperkalaemia|low_sugar|wide_qrs|hypercalcaemia"),
         ("signs of shock", "shock+sudden|worst|bleeding|chest_pain|abdominal_pain|vomiting"),
         ("an alarming symptom in a young infant", "@infant+floppy|fever|breathless|vomiting|worst|shock|blue"),
         ("an alarming symptom in pregnancy", "@pregnant+worst|sudden|shock|bleeding|drowsy_confused|seizure"),

@@ -86,6 +86,7 @@ PRESENTATIONS: tuple[Presentation, ...] = (
     Presentation("self-harm", "mental-health", "self_harm", X, _SUICIDE),
     Presentation("risk of harm to others", "mental-health", "harm_others", X, _SUICIDE),
     Presentation("risk of suicide", "mental-health", "suicidal_word", S, _SUICIDE),
+    Presentation("acute psychosis with risk", "mental-health", "psychosis + danger_to_others|postpartum|@child", S),
     Presentation("risk of suicide", "mental-health", "stockpile + pills", X, _SUICIDE),
     # Airway and breathing.
     Presentation("severe breathing difficulty", "airway-breathing", "breathless_severe", S, _AIRWAY),
@@ -93,11 +94,20 @@ PRESENTATIONS: tuple[Presentation, ...] = (
     Presentation(
         "possible anaphylaxis",
         "airway-breathing",
-        "airway_swelling|allergy_trigger|anaphylaxis_word + airway_swelling|breathless|breathless_severe|shock|blue",
+        "airway_swelling + allergy_trigger|anaphylaxis_word|breathless|breathless_severe|shock|blue|dysphagia",
         S,
         _ANAPHYLAXIS,
         _ADRENALINE,
     ),
+    Presentation(
+        "possible anaphylaxis",
+        "airway-breathing",
+        "allergy_trigger|anaphylaxis_word + breathless|breathless_severe|shock|blue|throat_swelling",
+        S,
+        _ANAPHYLAXIS,
+        _ADRENALINE,
+    ),
+    Presentation("airway swelling", "airway-breathing", "throat_swelling", S, _ANAPHYLAXIS),
     Presentation("possible anaphylaxis", "airway-breathing", "anaphylaxis_word", C, _ANAPHYLAXIS, _ADRENALINE),
     Presentation(
         "life-threatening asthma",
@@ -165,6 +175,7 @@ PRESENTATIONS: tuple[Presentation, ...] = (
     Presentation(
         "sudden loss of vision", "eye", "vision_loss + sudden|eye_pain_red|worst|face_droop|one_sided_weakness", S
     ),
+    Presentation("possible retinal detachment", "eye", "field_loss", S),
     Presentation("acute angle-closure glaucoma", "eye", "eye_pain_red + vomiting|headache|vision_loss|worst", S),
     Presentation(
         "chemical eye injury", "eye", "chemical + eye", S, advice="Rinse the eye with clean running water now."
@@ -188,6 +199,7 @@ PRESENTATIONS: tuple[Presentation, ...] = (
     ),
     Presentation("possible testicular torsion", "abdominal", "testicle + sudden|worst|vomiting", S),
     Presentation("acute abdomen", "abdominal", "abdominal_pain + rigid_abdomen", S),
+    Presentation("incarcerated hernia", "abdominal", "hernia + hernia_stuck", S),
     Presentation(
         "acute abdomen", "abdominal", "abdominal_pain + worst + shock|vomiting|sudden|fever|bilious|rigid_abdomen", S
     ),
@@ -223,6 +235,12 @@ PRESENTATIONS: tuple[Presentation, ...] = (
         "postpartum + bleeding_uncontrolled|shock|bleeding",
         S,
         "management of postpartum haemorrhage",
+    ),
+    Presentation(
+        "possible ovarian torsion",
+        "obstetric-gynaecological",
+        "ovary + sudden|worst + abdominal_pain|one_sided_pain",
+        S,
     ),
     Presentation("cord prolapse", "obstetric-gynaecological", "cord_prolapse", S, _PREGNANCY),
     # Paediatric.
@@ -293,6 +311,7 @@ PRESENTATIONS: tuple[Presentation, ...] = (
     # Trauma.
     Presentation("major trauma", "trauma", "major_trauma", S, _BLEEDING),
     Presentation("open fracture or amputation", "trauma", "open_fracture", S, _BLEEDING),
+    Presentation("compartment syndrome", "trauma", "cast + pain_escalating + limb_threat", S),
     Presentation(
         "head injury with danger signs",
         "trauma",

@@ -39,7 +39,7 @@ _NOT = re.compile(
 )
 _NEGATORS = frozenset({"no", "never", "without", "denies", "denied", "nil", "negative"})
 # How many other words may sit between two words of one concept term.
-_GAP = 2
+_GAP = 3
 
 # Shared with ingest, which flags the same instructions inside article text (ingest/injection.py).
 _INJECTION = QUESTION_INSTRUCTIONS

@@ -9,9 +9,10 @@ from __future__ import annotations
 SITUATIONS: dict[str, str] = {
     # Poisoning and ingestion.
     "overdose": (
-        "overdose|overdosed|od|too many|whole packet|whole box|whole bottle|a packet of|a box of|all my|all her|"
-        "all his|all of my|handful|swallowed|took 20|took 30|took 16|took 32|took 40|took 50|drank|ingested|"
-        "ate some|ate a|eaten|poisoned|poisoning|poison"
+        "loads of my|lots of my|loads of|lots of pills|lots of tablets|a lot of my|too much|staggered|overdose|"
+        "overdosed|od|too many|whole packet|whole box|whole bottle|a packet of|a box of|all my|all her|all his|"
+        "all of my|handful|swallowed|took 20|took 30|took 16|took 32|took 40|took 50|drank|ingested|ate some|ate a|"
+        "eaten|poisoned|poisoning|poison"
     ),
     "pills": (
         "pills|tablets|tabs|paracetamol|acetaminophen|tylenol|ibuprofen|aspirin|medication|medicine|meds|"
@@ -19,9 +20,10 @@ SITUATIONS: dict[str, str] = {
         "opioid|methadone|heroin|fentanyl|oxycodone|lithium|digoxin"
     ),
     "toxic_substance": (
-        "bleach|button battery|battery|magnets|magnet|dishwasher tablet|washing tablet|liquid capsule|detergent|"
-        "antifreeze|weed killer|pesticide|rat poison|drain cleaner|oven cleaner|white spirit|petrol|lamp oil|"
-        "mushroom|berries|e cigarette liquid|vape liquid|carbon monoxide|alcohol|vodka"
+        "batteries|button batteries|button cell|magnet balls|bleach|button battery|battery|magnets|magnet|"
+        "dishwasher tablet|washing tablet|liquid capsule|detergent|antifreeze|weed killer|pesticide|rat poison|"
+        "drain cleaner|oven cleaner|white spirit|petrol|lamp oil|mushroom|berries|e cigarette liquid|vape liquid|"
+        "carbon monoxide|alcohol|vodka"
     ),
     "co_exposure": "carbon monoxide|co alarm|boiler|gas fire|gas heater|fumes|exhaust|generator|smoke|fire",
     # Environmental.
@@ -57,14 +59,15 @@ SITUATIONS: dict[str, str] = {
     "adrenal": "addisons|addison|adrenal|steroid dependent|on steroids|hydrocortisone|prednisolone|missed steroids",
     # Mental health.
     "suicidal": (
-        "kill myself|killing myself|end my life|ending my life|end it all|ending it all|end it|ending it|"
-        "take my own life|taking my own life|want to die|wanna die|wish i was dead|wish i were dead|better off dead|"
-        "better off without me|no reason to live|not want to live|not want to be alive|not want to be here|"
-        "not be here anymore|kill herself|kill himself|end her life|end his life|take her own life|"
-        "take his own life|going to jump|jump off|hang myself|hanging myself|say goodbye|goodbye letter|"
-        "goodbye note|suicide note|not go on|cant go on|rather be dead|disappear forever|no point living|"
-        "no point in living|no point anymore|take them all|take all of them|take the lot|take them all at once|"
-        "swallow them all"
+        "texted me goodbye|texted goodbye|goodbye message|drive into a wall|drive his car into|drive her car into|"
+        "drive my car into|crash the car on purpose|kill myself|killing myself|end my life|ending my life|"
+        "end it all|ending it all|end it|ending it|take my own life|taking my own life|want to die|wanna die|"
+        "wish i was dead|wish i were dead|better off dead|better off without me|no reason to live|not want to live|"
+        "not want to be alive|not want to be here|not be here anymore|kill herself|kill himself|end her life|"
+        "end his life|take her own life|take his own life|going to jump|jump off|hang myself|hanging myself|"
+        "say goodbye|goodbye letter|goodbye note|suicide note|not go on|cant go on|rather be dead|disappear forever|"
+        "no point living|no point in living|no point anymore|take them all|take all of them|take the lot|"
+        "take them all at once|swallow them all"
     ),
     "suicidal_word": "suicidal|suicide|self harm|self harming|selfharm|overdose again",
     "self_harm": (
@@ -102,12 +105,13 @@ SITUATIONS: dict[str, str] = {
         "chemical|child|baby|toddler|white|charred|leathery|painless|smoke|soot"
     ),
     # Skin and soft tissue.
-    "rash": "rash|spots|blotches|skin|redness|red skin|blisters|peeling",
+    "rash": "lesions|erosions|mucosal|rash|spots|blotches|skin|redness|red skin|blisters|peeling",
     "skin_severe": (
-        "skin peeling|skin coming off|skin falling off|peeling off|sheets|blistering all over|blisters all over|"
-        "mouth sores|sores in mouth|eyes sore and|lips crusted|spreading fast|spreading quickly|spreading rapidly|"
-        "spreading up|red line|red streak|pain out of proportion|black skin|skin going black|dusky skin|crackling|"
-        "crepitus|necrotising|necrotizing|flesh eating"
+        "mucosal erosions|epidermal detachment|targetoid|target lesions|skin detachment|nikolsky|desquamation|"
+        "sloughing|skin peeling|skin coming off|skin falling off|peeling off|sheets|blistering all over|"
+        "blisters all over|mouth sores|sores in mouth|eyes sore and|lips crusted|spreading fast|spreading quickly|"
+        "spreading rapidly|spreading up|red line|red streak|pain out of proportion|black skin|skin going black|"
+        "dusky skin|crackling|crepitus|necrotising|necrotizing|flesh eating"
     ),
     "skin_infection": (
         "cellulitis|infected|infection|wound|cut|bite|abscess|redness|red and hot|hot and red|hot swollen|swollen red"

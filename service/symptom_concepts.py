@@ -31,20 +31,23 @@ SYMPTOMS: dict[str, str] = {
         "really bad|so bad|very bad|cant bear|doubled over|writhing"
     ),
     "persisting": (
-        "not stop|not stopping|still going|keeps going|for over|more than 5|over 5 min|over five|longer than 5|"
-        "more than five|10 minutes|15 minutes|20 minutes|half an hour|back to back|one after another|not come round|"
-        "not coming round|not waking between"
+        "not woke up|not woken up|not woken|another one straight after|straight after another|"
+        "not woke up in between|not stop|not stopping|still going|keeps going|for over|more than 5|over 5 min|"
+        "over five|longer than 5|more than five|10 minutes|15 minutes|20 minutes|half an hour|back to back|"
+        "one after another|not come round|not coming round|not waking between"
     ),
     # Airway and breathing.
     "breathless_severe": (
-        "not breathe|not breath|not breathing|stopped breathing|struggling to breathe|struggling to breath|"
-        "struggling for breath|fighting for breath|gasping|cant get air|not get air|not get any air|no air|"
-        "cant get a breath|not catch breath|not catch her breath|not catch his breath|barely breathing|"
-        "hardly breathing|breathing really fast|breathing very fast|sucking in|ribs sucking|not finish a sentence|"
-        "not finish sentence|not speak in full|not talk in full|one word at a time|grunting|head bobbing|"
-        "severe shortness of breath|severely short of breath|very short of breath|really short of breath|"
-        "so short of breath|extremely breathless|very breathless|really breathless|respiratory distress|"
-        "resp distress|apnoeic|apneic|apnoea|apnea|silent chest|choking|chocking"
+        "not get any words out|not get words out|sucks in|sucking in between|skin between her ribs|"
+        "skin between his ribs|recession|recessions|indrawing|tracheal tug|stridor|harsh noise|crowing|agonal|"
+        "exhausted|tiring|paco2|not breathe|not breath|not breathing|stopped breathing|struggling to breathe|"
+        "struggling to breath|struggling for breath|fighting for breath|gasping|cant get air|not get air|"
+        "not get any air|no air|cant get a breath|not catch breath|not catch her breath|not catch his breath|"
+        "barely breathing|hardly breathing|breathing really fast|breathing very fast|sucking in|ribs sucking|"
+        "not finish a sentence|not finish sentence|not speak in full|not talk in full|one word at a time|grunting|"
+        "head bobbing|severe shortness of breath|severely short of breath|very short of breath|"
+        "really short of breath|so short of breath|extremely breathless|very breathless|really breathless|"
+        "respiratory distress|resp distress|apnoeic|apneic|apnoea|apnea|silent chest|choking|chocking"
     ),
     "breathless": (
         "short of breath|shortness of breath|sob|breathless|breathlessness|difficulty breathing|hard to breathe|"
@@ -57,6 +60,7 @@ SYMPTOMS: dict[str, str] = {
         "grey lips|lips grey|face blue|dusky"
     ),
     "airway_swelling": (
+        "lips puffing|eyes puffing|face puffing|face ballooned|neck ballooned|lips puffed|face puffed|"
         "throat swelling|throat swollen|throat closing|throat tight|throat is tight|tight throat|swollen throat|"
         "tongue swelling|tongue swollen|swollen tongue|lips swelling|lips swollen|swollen lips|lip swelling|"
         "face swelling|face swollen|swollen face|facial swelling|mouth swelling|angioedema|throat closing up|"
@@ -72,20 +76,25 @@ SYMPTOMS: dict[str, str] = {
         "leaning forward to breathe"
     ),
     "inhaler_failing": (
-        "inhaler not working|inhaler isnt working|inhaler not helping|reliever not working|blue inhaler not|"
-        "ventolin not|salbutamol not|nebuliser not|puffs not helping|inhaler every"
+        "inhaler doing nothing|inhaler does nothing|inhaler no help|puffer not working|puffer doing nothing|"
+        "inhaler not touching|nebs not working|nebs not helping|inhaler not working|inhaler isnt working|"
+        "inhaler not helping|reliever not working|blue inhaler not|ventolin not|salbutamol not|nebuliser not|"
+        "puffs not helping|inhaler every"
     ),
     # Circulation.
     "bleeding": "bleeding|bleed|blood|haemorrhage|hemorrhage|haemorrhaging|hemorrhaging|spurting|pouring blood|gushing",
     "bleeding_uncontrolled": (
+        "big load of blood|load of blood|brisk loss|ongoing loss|ebl|pulsatile|pulsatile bleeding|oozing|"
         "bleeding not stop|blood not stop|not stop bleeding|bleeding heavily|heavy bleeding|bleeding a lot|"
         "lot of blood|lots of blood|loads of blood|so much blood|pool of blood|soaking|soaked|spurting|gushing|"
         "pouring|clots the size|massive bleed|major bleed|uncontrolled bleeding|bleeding out|bleeding everywhere"
     ),
     "shock": (
-        "pale|clammy|grey|gray|cold and sweaty|cold sweat|mottled|dizzy|lightheaded|light headed|faint|fainted|"
-        "fainting|passed out|passing out|blacked out|about to pass out|weak pulse|racing heart|heart racing|"
-        "collapsing|collapsed|low blood pressure|bp 70|bp 80|hypotensive|tachycardic|thready"
+        "postural drop|tachycardic|tachycardia|hypotension|hypotensive|mottled knees|peripherally shut down|"
+        "shut down|cap refill|pale|clammy|grey|gray|cold and sweaty|cold sweat|mottled|dizzy|lightheaded|"
+        "light headed|faint|fainted|fainting|passed out|passing out|blacked out|about to pass out|weak pulse|"
+        "racing heart|heart racing|collapsing|collapsed|low blood pressure|bp 70|bp 80|hypotensive|tachycardic|"
+        "thready"
     ),
     "limb_ischaemia": (
         "leg cold|cold leg|foot cold|cold foot|leg white|white leg|foot white|pale leg|leg pale|pale foot|foot pale|"
@@ -100,10 +109,11 @@ SYMPTOMS: dict[str, str] = {
     ),
     # Chest.
     "chest_pain": (
-        "chest pain|chest pains|pain in chest|pain in my chest|pain in his chest|pain in her chest|chest tight|"
-        "chest tightness|tight chest|tightness in chest|chest pressure|pressure in chest|pressure on chest|"
-        "heavy chest|chest heavy|chest heaviness|crushing|elephant on chest|elephant on my chest|chest hurts|"
-        "chest is hurting|chest discomfort|angina|cp|squeezing chest|chest squeezing|heart pain"
+        "central crushing|crushing cp|central chest|chest pain|chest pains|pain in chest|pain in my chest|"
+        "pain in his chest|pain in her chest|chest tight|chest tightness|tight chest|tightness in chest|"
+        "chest pressure|pressure in chest|pressure on chest|heavy chest|chest heavy|chest heaviness|crushing|"
+        "elephant on chest|elephant on my chest|chest hurts|chest is hurting|chest discomfort|angina|cp|"
+        "squeezing chest|chest squeezing|heart pain"
     ),
     "cardiac_spread": (
         "arm|left arm|jaw|neck|shoulder|radiating|spreading|sweating|sweaty|sweaty and|clammy|nausea|nauseous|sick|"
@@ -132,11 +142,12 @@ SYMPTOMS: dict[str, str] = {
         "one side of her face|one side of his face|one side of my face"
     ),
     "speech": (
-        "slurred|slurring|slurring words|speech slurred|words jumbled|jumbled words|not speak|not talk|"
-        "not get words out|talking nonsense|garbled|not understand what|speech is off|speech strange|aphasia|"
-        "dysphasia"
+        "expressive dysphasia|receptive dysphasia|word finding|slurred|slurring|slurring words|speech slurred|"
+        "words jumbled|jumbled words|not speak|not talk|not get words out|talking nonsense|garbled|"
+        "not understand what|speech is off|speech strange|aphasia|dysphasia"
     ),
     "one_sided_weakness": (
+        "arm and leg weakness|arm leg weakness|arm + leg weakness|arm  leg weakness|facial weakness|hemiparesis|"
         "arm weak|weak arm|arm numb|numb arm|arm heavy|arm wont lift|not lift arm|not lift his arm|not lift her arm|"
         "not lift my arm|one side weak|one side numb|weak on one side|numb on one side|weakness on one side|"
         "left side weak|right side weak|left sided weakness|right sided weakness|hemiplegia|hemiparesis|"
@@ -145,10 +156,10 @@ SYMPTOMS: dict[str, str] = {
     ),
     "stroke": "stroke|cva|tia|mini stroke|brain attack",
     "vision_loss": (
-        "vision loss|lost vision|lost my vision|lost sight|lost the sight|loss of vision|not see|blind|gone blind|"
-        "curtain|shadow over|dark shadow|black out of|vision went|vision gone|went black in|double vision|"
-        "seeing double|blurred vision|vision blurry|blurry vision|flashing lights|flashes|floaters|spots in front|"
-        "sight has gone|sight went"
+        "curtin|shadow creeping|dark shadow|black curtain|field loss|visual field|vision loss|lost vision|"
+        "lost my vision|lost sight|lost the sight|loss of vision|not see|blind|gone blind|curtain|shadow over|"
+        "dark shadow|black out of|vision went|vision gone|went black in|double vision|seeing double|blurred vision|"
+        "vision blurry|blurry vision|flashing lights|flashes|floaters|spots in front|sight has gone|sight went"
     ),
     "seizure": (
         "seizure|seizures|fit|fits|fitting|convulsion|convulsions|convulsing|shaking all over|jerking|"
@@ -161,21 +172,27 @@ SYMPTOMS: dict[str, str] = {
         "not opening eyes|floppy|limp|lifeless"
     ),
     "drowsy_confused": (
-        "drowsy|very sleepy|really sleepy|so sleepy|lethargic|confused|confusion|confussed|disorientated|"
-        "disoriented|not making sense|talking nonsense|not himself|not herself|out of it|delirious|"
-        "doesnt know where|not know where|not recognise|not recognize|agitated and confused|zoned out|vacant"
+        "muddled|new confusion|acutely confused|hallucinating|agitated|obtunded|hard to rouse|drowsy|very sleepy|"
+        "really sleepy|so sleepy|lethargic|confused|confusion|confussed|disorientated|disoriented|not making sense|"
+        "talking nonsense|not himself|not herself|out of it|delirious|doesnt know where|not know where|"
+        "not recognise|not recognize|agitated and confused|zoned out|vacant"
     ),
     "neck_stiff": (
         "stiff neck|neck stiff|neck is stiff|neck stiffness|not bend neck|not bend his neck|not bend her neck|"
         "not touch chin|hurts to bend neck|photophobia|light hurts|light hurting|hates the light|cant stand light|"
         "not stand the light"
     ),
-    "back_pain": "back pain|backache|back ache|sciatica|lower back|back is killing|bad back|back hurts|spine",
+    "back_pain": (
+        "back been bad|backs been bad|back has been bad|back is bad|bilateral sciatica|back pain|backache|back ache|"
+        "sciatica|lower back|back is killing|bad back|back hurts|spine"
+    ),
     "saddle": (
-        "numb bum|numb bottom|bum numb|bottom numb|numb between legs|numbness between|saddle|groin numb|numb groin|"
-        "not pee|not wee|not urinate|not pass urine|peeing myself|wet myself|wet himself|wet herself|"
-        "not feel when i pee|not feel when i wee|not control bladder|not control bowels|incontinent|incontinence|"
-        "lost control of bladder|lost control of bowels|bladder|bowel control|retention"
+        "not feel anything when i wipe|not feel when i wipe|not feel wiping|not managed to pee|not been able to pee|"
+        "not peed|saddle anaesthesia|saddle anesthesia|painless retention|numb bum|numb bottom|bum numb|bottom numb|"
+        "numb between legs|numbness between|saddle|groin numb|numb groin|not pee|not wee|not urinate|not pass urine|"
+        "peeing myself|wet myself|wet himself|wet herself|not feel when i pee|not feel when i wee|"
+        "not control bladder|not control bowels|incontinent|incontinence|lost control of bladder|"
+        "lost control of bowels|bladder|bowel control|retention"
     ),
     "legs_failing": (
         "not move legs|not move my legs|not move her legs|not move his legs|not feel legs|not feel my legs|"
@@ -223,9 +240,9 @@ SYMPTOMS: dict[str, str] = {
     "tonsillectomy": "tonsillectomy|tonsils out|tonsils removed|after tonsil",
     # Abdominal.
     "abdominal_pain": (
-        "stomach pain|abdominal pain|abdo pain|tummy pain|belly pain|pain in stomach|pain in tummy|stomach ache|"
-        "tummy ache|belly ache|stomach hurts|tummy hurts|belly hurts|abdomen|abdominal|stomach|tummy|belly|rlq|ruq|"
-        "epigastric"
+        "abdo|epigastric pain|pelvic pain|unilateral pelvic|stomach pain|abdominal pain|abdo pain|tummy pain|"
+        "belly pain|pain in stomach|pain in tummy|stomach ache|tummy ache|belly ache|stomach hurts|tummy hurts|"
+        "belly hurts|abdomen|abdominal|stomach|tummy|belly|rlq|ruq|epigastric"
     ),
     "rigid_abdomen": (
         "rigid|board like|hard as a board|guarding|not move without pain|hurts to move|peritonitis|peritonism|rebound"
@@ -257,6 +274,7 @@ SYMPTOMS: dict[str, str] = {
         "protein"
     ),
     "fetal_movements": (
+        "no fm|no fh|no fetal heart|fetal heart not heard|no fetal movements|absent fetal heart|no movements felt|"
         "baby not moving|baby hasnt moved|baby has not moved|baby stopped moving|no movements|reduced movements|"
         "less movement|movements reduced|not felt the baby|not felt baby|baby isnt moving|not kicking"
     ),
@@ -271,7 +289,8 @@ SYMPTOMS: dict[str, str] = {
     ),
     # Paediatric.
     "fever": (
-        "fever|feverish|febrile|temperature|temp|high temp|hot to touch|burning up|pyrexia|pyrexial|38|39|40|spiking"
+        "rigors|rigoring|shaking uncontrollably|shivering uncontrollably|uncontrollable shivering|fever|feverish|"
+        "febrile|temperature|temp|high temp|hot to touch|burning up|pyrexia|pyrexial|38|39|40|spiking"
     ),
     "rash_nonblanching": (
         "rash not fade|rash doesnt fade|rash wont fade|rash not go away when|not fade|not blanch|non blanching|"
@@ -284,15 +303,49 @@ SYMPTOMS: dict[str, str] = {
         "soft spot bulging|grunting|mottled|blue|pale|not responding|very sleepy|drowsy|hard to wake|fitting|"
         "seizure|not waking"
     ),
+    "dysphagia": (
+        "hard to swallow|difficulty swallowing|not swallow|trouble swallowing|struggling to swallow|hoarse|hoarse voice"
+    ),
+    "throat_swelling": (
+        "throat swelling|throat swollen|throat closing|throat closing up|throat tight|tight throat|tongue swelling|"
+        "tongue swollen|swollen tongue|tongue swelling up"
+    ),
+    "ovary": "ovarian|ovary|ovaries|ovarian cyst|cyst on my ovary|cyst on her ovary|adnexal",
+    "field_loss": (
+        "curtain|curtin|shadow creeping|dark shadow|black curtain|shadow over|shadow coming|shadow across|"
+        "curtain coming|veil over"
+    ),
+    "hernia": "hernia|hernias|lump in my groin|lump in groin",
+    "hernia_stuck": (
+        "not go back|not go back in|wont go back|popped out|turning purple|gone purple|dark red|hard and tender|"
+        "irreducible|incarcerated|strangulated"
+    ),
+    "cast": "cast|plaster|backslab|splint|after a break|fracture|broken leg|broken arm|fixation|tib fib",
+    "pain_escalating": (
+        "getting much worse|getting worse|pain worse|much worse|unbearable|out of proportion|escalating|"
+        "despite morphine|repeated morphine|passive stretch|passive toe stretch"
+    ),
+    "limb_threat": (
+        "numb|numbness|tingling|pins and needles|pale|cold|not move|tense|passive stretch|weak pulses|pulseless"
+    ),
+    "psychosis": (
+        "hearing voices|hearing things|seeing things|paranoid|paranoia|delusions|delusional|psychotic|psychosis|"
+        "poisoning us|evil|not slept in days|hasnt slept|not slept at all"
+    ),
+    "danger_to_others": (
+        "by any means|protect the kids|protect the baby|hurt|harm|knife|going to kill|danger|dangerous|threatening|"
+        "weapon"
+    ),
     "anaphylaxis_word": "anaphylaxis|anaphylactic|anaphalaxis|anafilaxis",
     "asthma": "asthma|asthmatic|inhaler|inhalers|reliever|ventolin|salbutamol|nebuliser|nebulizer",
     "infection": (
-        "infection|infected|uti|water infection|kidney infection|pneumonia|chest infection|cellulitis|wound|sepsis|"
-        "septic|chemo|chemotherapy"
+        "antibiotics|abx|uti sx|urosepsis|post fec|febrile|infection|infected|uti|water infection|kidney infection|"
+        "pneumonia|chest infection|cellulitis|wound|sepsis|septic|chemo|chemotherapy"
     ),
     "chemo": (
-        "chemo|chemotherapy|neutropenic|neutropenia|immunosuppressed|immunocompromised|on chemo|had chemo|"
-        "low white cells|low white count"
+        "fec|post fec|r chop|rchop|folfox|abvd|docetaxel|paclitaxel|carboplatin|cisplatin|nadir|post chemo|chemo|"
+        "chemotherapy|neutropenic|neutropenia|immunosuppressed|immunocompromised|on chemo|had chemo|low white cells|"
+        "low white count"
     ),
     "sepsis_word": "sepsis|septic|septicaemia|septicemia|meningitis|meningococcal|neutropenic sepsis",
     "vomiting": "vomiting|vomited|vomit|throwing up|threw up|being sick|been sick|puking|projectile",
