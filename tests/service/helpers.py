@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from service.citations import MARKER
-from service.index import LoadedIndex
+from service.answering.citations import MARKER
+from service.retrieval.index import LoadedIndex
 
 
 def require_articles(index: LoadedIndex, *article_ids: str) -> None:

@@ -31,7 +31,8 @@ from fastapi.testclient import TestClient
 from ingest.embedding import SentenceTransformerEmbedder
 from ingest.settings import Settings
 from service.app import create_app
-from service.logs import ACCESS, JsonFormatter
+from service.http.access_log import ACCESS
+from service.logs import JsonFormatter
 from tests.conftest import REPO
 from tests.service.helpers import ANSWERED
 

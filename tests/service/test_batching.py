@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from ingest.embedding import SentenceTransformerEmbedder, Vectors
-from service.embedding import BatchingEmbedder
+from service.retrieval.query_embedding import BatchingEmbedder
 
 
 class SlowEmbedder:
@@ -89,7 +89,7 @@ def test_batched_vectors_match_single_ones(embedder: SentenceTransformerEmbedder
 
 
 def test_short_questions_are_not_padded_to_a_long_one() -> None:
-    from service.embedding import length_groups
+    from service.retrieval.query_embedding import length_groups
 
     texts = ["what dose?", "and in pregnancy?", "how long for?", " ".join(["word"] * 80)]
 

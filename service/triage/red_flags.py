@@ -1,7 +1,7 @@
 """The red flags: what counts as an emergency, in the words people use to describe one.
 
 Each flag lists *symptom* patterns (need a personal context), *condition* names (also need a sign that it
-is happening now) and *crisis* phrases (fire in any context); `service.safety` decides which applies.
+is happening now) and *crisis* phrases (fire in any context); `service.triage.emergency` decides which applies.
 Patterns are tuples of words that must all occur; matching is typo-tolerant and by prefix.
 """
 

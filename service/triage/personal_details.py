@@ -2,7 +2,7 @@
 
 A clinician may paste "my patient Margaret Thistlewood (DOB 14/03/1958, MRN 40417733)" into a
 question. The name and numbers cannot match any passage; worse, a rare surname looks to the
-unknown-term check (service.coverage) like a medical term the corpus lacks, and the question would
+unknown-term check (service.triage.lexical_checks) like a medical term the corpus lacks, and the question would
 abstain. So e-mail addresses, phone numbers, record numbers, dates of birth and names introduced as
 someone's name ("Mr Smith", "my patient Jane Doe", "named ...") are removed before the scope check and
 retrieval. They are never logged either way (see service.logs).

@@ -10,16 +10,9 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 
 from ingest.models import Article, Chunk, Reference, ReviewStatus
-from service import texts
-from service.models import (
-    AnswerStatus,
-    Audience,
-    Citation,
-    DraftItem,
-    FollowupAnswer,
-    ReferenceEntry,
-    RelatedQuestionOut,
-)
+from service.answering import wording
+from service.handoffs import DraftItem
+from service.schema import AnswerStatus, Audience, Citation, FollowupAnswer, ReferenceEntry, RelatedQuestionOut
 
 # A marker is "[n]" not preceded by a backslash: quoted text has its own brackets escaped.
 MARKER = re.compile(r"(?<!\\)\[(\d+)\]")
@@ -110,8 +103,8 @@ def finalize(
         citations=book.citations,
         references=book.references,
         related_questions=list(related),
-        disclaimer=texts.disclaimer(audience),
-        review_notice=texts.review_notice(unapproved) if unapproved else None,
+        disclaimer=wording.disclaimer(audience),
+        review_notice=wording.review_notice(unapproved) if unapproved else None,
         request_id=request_id,
         timings=timings,
     )

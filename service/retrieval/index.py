@@ -39,8 +39,8 @@ from ingest.version import (
     read_questions,
     read_vectors,
 )
-from service.coverage import TermChecker, model_vocabulary
-from service.scope import vocabulary
+from service.triage.lexical_checks import TermChecker, model_vocabulary
+from service.triage.scope import vocabulary
 
 # Up to this many rows, an unfiltered dense search scans the in-memory vectors instead of asking Chroma:
 # below it the scan reads a few MB and wins; above it (MedQuAD) the HNSW index reads far less memory.
@@ -171,7 +171,7 @@ def open_index(data_dir: DataDir, embedder: Embedder, chroma: ChromaSettings) ->
         chunks=chunks,
         rows={chunk.id: row for row, chunk in enumerate(chunks)},
         vectors=np.ascontiguousarray(read_vectors(directory / EMBEDDINGS), dtype=np.float32),
-        bm25=Bm25Index(directory / BM25_DIR, len(chunks)),
+        bm25=Bm25Index(directory / BM25_DIR),
         questions=questions,
         question_vectors=np.ascontiguousarray(read_vectors(directory / QUESTION_EMBEDDINGS), dtype=np.float32),
         client=client,

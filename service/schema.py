@@ -1,7 +1,7 @@
-"""The service's typed hand-offs: request -> Query -> Passage -> DraftItem -> FollowupAnswer.
+"""The public API schema: the request and the answer as clients send and read them (OpenAPI).
 
-The request and response models are also the public API schema (OpenAPI), so their field
-descriptions are the documentation clients read.
+Their field descriptions are the documentation clients read. The error body is in service.http.errors,
+the internal hand-offs between the steps (Query, Passage, DraftItem) in service.handoffs.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, field_validator
 from pydantic_core import PydanticCustomError
 
-from ingest.models import ARTICLE_ID_PATTERN, Chunk, Reference, ReferenceType
+from ingest.models import ARTICLE_ID_PATTERN, Reference, ReferenceType
 
 MAX_QUESTION_CHARS = 2000
 MAX_HISTORY_TURNS = 20
@@ -130,63 +130,6 @@ class FollowupRequest(_Strict):
     @classmethod
     def _clean_question(cls, value: str) -> str:
         return clean_text(value, "question")
-
-
-class ErrorBody(BaseModel):
-    """Every error the service answers: a stable code, a readable message, and the field at fault."""
-
-    code: str = Field(description="stable machine-readable code, e.g. `invalid_request`, `too_large`")
-    message: str
-    field: str | None = Field(description="dotted path of the request field at fault, when there is one")
-
-
-def _error(description: str) -> dict[str, object]:
-    return {"model": ErrorBody, "description": description}
-
-
-# Documented on every operation (FastAPI `responses`); a route's own entry for a status replaces these.
-ERROR_RESPONSES: dict[int | str, dict[str, object]] = {
-    400: _error("the body could not be read (not UTF-8, nested too deep)"),
-    404: _error("no such resource"),
-    413: _error("the body is larger than the configured limit"),
-    415: _error("the body is not sent as application/json"),
-    422: _error("a field is missing, unknown, of the wrong type or out of range"),
-}
-
-
-class Query(BaseModel):
-    """A question resolved with its context, ready for retrieval."""
-
-    question: str
-    # The question with the context it leans on (the article being read, the previous user turn).
-    text: str
-    article_id: str | None = None
-    context_used: list[str] = Field(default_factory=list)
-    filters: Filters = Field(default_factory=Filters)
-    # True when the question leans on its context: retrieval then also ranks by the question alone.
-    elliptical: bool = False
-
-
-class Passage(BaseModel):
-    """A retrieved chunk with the scores that ranked it."""
-
-    chunk: Chunk
-    similarity: float  # cosine similarity between the query and the passage
-    score: float  # fused ranking score
-    # For an elliptical follow-up: cosine similarity between the question alone and the passage.
-    focus_similarity: float | None = None
-
-    @property
-    def relevance(self) -> float:
-        """How well the passage answers the question: its follow-up words count twice."""
-        return self.similarity + (self.focus_similarity or 0.0)
-
-
-class DraftItem(BaseModel):
-    """What a composer yields (between headings): a text segment backed by the passage it quotes."""
-
-    text: str
-    passage: Passage
 
 
 class ReferenceEntry(BaseModel):

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import threading
 
-from service.state import ServiceState
+from service.runtime.state import ServiceState
 
 log = logging.getLogger("vademecum.service")
 

@@ -22,8 +22,8 @@ from pathlib import Path
 
 import Stemmer
 
-from service.safety import fold_sounds, normalise
-from service.scope import FOLLOWUP_WORDS, STOPWORDS, is_generic_medical_word
+from service.triage.scope import FOLLOWUP_WORDS, STOPWORDS, is_generic_medical_word
+from service.triage.words import fold_sounds, normalise
 
 # Other names of the same thing, in the spelling the question may use -> the one the corpus may use.
 SYNONYMS: dict[str, tuple[str, ...]] = {
@@ -184,6 +184,3 @@ def _stemmer() -> Stemmer.Stemmer:
         _STEMMER = Stemmer.Stemmer("english")
     return _STEMMER
 
-
-def mentions(text: str, population: str) -> bool:
-    return population in populations(text)

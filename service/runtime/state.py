@@ -7,7 +7,7 @@ response is complete, so it sees exactly one version from start to end, even whi
 `reload()` opens the version the ACTIVE pointer names, completely, before anything changes; then it swaps
 the reference under a lock. The old bundle is closed only when the last request holding it releases it.
 A version that fails to open leaves the old one serving and is recorded in `failed` for /readyz. The
-poller in service.reload calls `reload()` every `reload_interval_s`; the admin endpoints call it right
+poller in service.runtime.reload calls `reload()` every `reload_interval_s`; the admin endpoints call it right
 after their ingest.
 """
 
@@ -23,12 +23,12 @@ from dataclasses import dataclass, field
 from ingest.embedding import Embedder
 from ingest.layout import DataDir, IndexMissingError
 from ingest.settings import Settings
-from service.answering import AnswerService
-from service.composition import Composer
-from service.embedding import BatchingEmbedder
-from service.index import IndexMismatchError, LoadedIndex, open_index
-from service.metrics import Metrics
-from service.retrieval import Retriever
+from service.answering.composition import Composer
+from service.answering.pipeline import AnswerService
+from service.http.metrics import Metrics
+from service.retrieval.index import IndexMismatchError, LoadedIndex, open_index
+from service.retrieval.query_embedding import BatchingEmbedder
+from service.retrieval.retriever import Retriever
 
 log = logging.getLogger("vademecum.service")
 
@@ -98,11 +98,6 @@ class ServiceState:
     def index(self) -> LoadedIndex | None:
         served = self._served
         return served.index if served else None
-
-    @property
-    def answers(self) -> AnswerService | None:
-        served = self._served
-        return served.answers if served else None
 
     @property
     def retriever(self) -> Retriever | None:

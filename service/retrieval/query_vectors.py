@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ingest.embedding import Embedder, Vectors
-from service.embedding import estimated_tokens
+from service.retrieval.query_embedding import estimated_tokens
 
 RECENT_QUESTIONS = 4096
 QUESTION_WEIGHT = 2.0

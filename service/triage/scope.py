@@ -16,7 +16,7 @@ import re
 from collections.abc import Container, Iterable
 from enum import StrEnum
 
-from service.safety import normalise
+from service.triage.words import normalise
 
 
 class Scope(StrEnum):
@@ -188,10 +188,6 @@ STOPWORDS = frozenset(
 )
 
 _WORD = re.compile(r"[a-z0-9]+")
-
-
-def looks_medical(question: str) -> bool:
-    return any(_medical_word(word) for word in normalise(question).split())
 
 
 def _medical_word(word: str) -> bool:

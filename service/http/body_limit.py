@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from service.http.errors import ApiError, send_error
+
 
 class BodyTooLarge(Exception):
     """Raised into the app from `receive` so it stops reading; the middleware answers 413 instead."""
@@ -62,19 +64,10 @@ class BodyLimitMiddleware:
             await self._refuse(scope, receive, send)
 
     async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
-        # Imported here: service.app registers this middleware, so a module-level import would be circular.
-        from starlette.responses import JSONResponse
-
-        from service.app import LOG_FIELDS, error_body
-
-        scope.get(LOG_FIELDS, {})["error"] = "too_large"
-        response = JSONResponse(
-            error_body("too_large", f"the request body is larger than {self.max_bytes} bytes"),
-            status_code=413,
-            # The unread rest of the body is still on the connection: close it rather than parse it.
-            headers={"Connection": "close"},
-        )
-        await response(scope, receive, send)
+        message = f"the request body is larger than {self.max_bytes} bytes"
+        # The unread rest of the body is still on the connection: close it rather than parse it.
+        error = ApiError(413, "too_large", message, headers={"Connection": "close"})
+        await send_error(error, scope, receive, send)
 
 
 def _declared_length(scope: Scope) -> int | None:

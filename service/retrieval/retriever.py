@@ -24,9 +24,10 @@ import numpy as np
 from ingest.embedding import Embedder, Vectors
 from ingest.models import Chunk
 from ingest.store import reference_flag
-from service.index import LoadedIndex, top_scores
-from service.models import Filters, Passage, Query
-from service.query_vectors import QueryVectorizer, RecentQuestions
+from service.handoffs import Passage, Query
+from service.retrieval.index import LoadedIndex, top_scores
+from service.retrieval.query_vectors import QueryVectorizer, RecentQuestions
+from service.schema import Filters
 
 
 class Mode(StrEnum):
@@ -63,10 +64,6 @@ class Retrieval:
     question_matches: list[QuestionMatch]
     query_vector: Vectors
     timings: dict[str, float] = field(default_factory=dict)
-
-    @property
-    def best_similarity(self) -> float:
-        return max((p.similarity for p in self.passages), default=0.0)
 
     @property
     def best_citable_similarity(self) -> float:

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import re
 
-from service.models import Filters, FollowupRequest, Query
+from service.handoffs import Query
+from service.schema import Filters, FollowupRequest
 
 _CONTINUATION = re.compile(
     r"^\s*(and|but|or|also|so|then|what about|how about|what if|in|for|during|with|without|after|before|"

@@ -1,7 +1,7 @@
 """Operational guards, as pure ASGI middleware: per-client rate limit, a bound on concurrent answers,
 a request timeout, and the drain on SIGTERM.
 
-Pure ASGI (like `service.app.ObserveMiddleware`): no task or queue per request, and refusals are
+Pure ASGI (like `service.http.access_log.ObserveMiddleware`): no task or queue per request, and refusals are
 written straight to `send`, so a refused request costs microseconds. The order, outermost first:
 drain counter, rate limit, concurrency bound, timeout. The timeout sits inside the bound: a request
 that timed out keeps its slot until its worker thread has really finished, so timeouts cannot pile up
@@ -23,10 +23,10 @@ from types import FrameType
 
 from fastapi import FastAPI
 from prometheus_client import CollectorRegistry, Gauge
-from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ingest.settings import Settings
+from service.http.errors import ApiError, send_error
 from service.logs import failure_fields
 
 log = logging.getLogger("vademecum.service")
@@ -49,14 +49,9 @@ def install_guards(app: FastAPI, settings: Settings) -> None:
 
 
 async def refuse(send: Send, scope: Scope, status: int, code: str, message: str, retry_after: int | None) -> None:
-    """Send a JSON error `{code, message, field}` with an optional `Retry-After` (whole seconds)."""
-    # Imported here: service.app imports this module to register the guards.
-    from service.app import LOG_FIELDS, error_body
-
-    scope.get(LOG_FIELDS, {})["error"] = code
+    """Send the JSON error `ErrorBody(code, message)` with an optional `Retry-After` (whole seconds)."""
     headers = {"Retry-After": str(retry_after)} if retry_after is not None else None
-    response = JSONResponse(error_body(code, message), status_code=status, headers=headers)
-    await response(scope, _no_receive, send)
+    await send_error(ApiError(status, code, message, headers=headers), scope, _no_receive, send)
 
 
 async def _no_receive() -> Message:  # a refusal never reads the request body

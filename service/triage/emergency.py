@@ -1,4 +1,4 @@
-"""Deterministic checks that run before retrieval: emergencies and instructions aimed at the system.
+"""Emergency detection: does the question describe an emergency happening now? Runs before retrieval.
 
 Emergency detection is lexical and typo-tolerant. Question words are matched against red-flag terms
 exactly, by prefix ("breath" in "breathless") or within a small edit distance (Damerau-Levenshtein:
@@ -21,13 +21,11 @@ so a clinician asking how anaphylaxis is managed gets an answer rather than an e
 from __future__ import annotations
 
 import re
-import unicodedata
-from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
-from ingest.injection import QUESTION_INSTRUCTIONS
-from service.red_flags import RED_FLAGS, Terms
+from service.triage.red_flags import RED_FLAGS, Terms
+from service.triage.words import fold_sounds, normalise
 
 # "my patient", "our ward": first-person words that speak about the clinician's work, not a crisis.
 _PROFESSIONAL = re.compile(
@@ -64,7 +62,6 @@ _COMMON_WORDS = frozenset(
 )
 
 # Shared with ingest, which flags the same instructions inside article text (ingest/injection.py).
-_INJECTION = QUESTION_INSTRUCTIONS
 
 EMERGENCY_GUIDANCE = {
     "patient": (
@@ -91,14 +88,6 @@ class Emergency:
     matched: Terms
     suicide: bool = False
     topic: str = ""
-
-
-def normalise(text: str) -> str:
-    """Lower case, accents and apostrophes removed, punctuation to spaces."""
-    text = text.replace("’", "'")
-    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii").lower()
-    text = text.replace("'", "")
-    return " ".join(re.sub(r"[^a-z0-9]+", " ", text).split())
 
 
 def detect_emergency(question: str, *, weak_cues: bool = True) -> Emergency | None:
@@ -134,16 +123,6 @@ def _matched_terms(words: tuple[str, ...]) -> frozenset[str]:
     for word in words:
         found |= _terms_for_word(word)
     return frozenset(found)
-
-
-_SOUNDS = (("ph", "f"), ("y", "i"), ("ck", "k"), ("ae", "e"), ("oe", "e"), ("th", "t"))
-
-
-def fold_sounds(word: str) -> str:
-    """Spellings that sound alike written alike: "anafilactic" and "anaphylactic" meet here."""
-    for old, new in _SOUNDS:
-        word = word.replace(old, new)
-    return word
 
 
 @lru_cache(maxsize=1)
@@ -229,17 +208,3 @@ def edit_distance(a: str, b: str, limit: int) -> int:
             return limit + 1
         previous2, previous = previous, current
     return previous[-1]
-
-
-def contains_injection(question: str) -> bool:
-    return bool(_INJECTION.search(question))
-
-
-def strip_injection(question: str) -> str:
-    """The question with the instruction-like parts removed, to see whether a real question remains."""
-    return " ".join(_INJECTION.sub(" ", question).split())
-
-
-def red_flag_terms() -> Iterable[str]:
-    """All terms the detector knows (for documentation and tests)."""
-    return sorted(_term_index()[0])

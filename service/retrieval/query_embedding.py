@@ -42,8 +42,6 @@ class BatchingEmbedder:
         self._jobs: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
         self._lock = threading.Lock()
         self._threads: list[threading.Thread] = []
-        self.batches = 0
-        self.texts = 0
 
     @property
     def model_name(self) -> str:
@@ -125,8 +123,6 @@ class BatchingEmbedder:
                 job.error = error
                 job.done.set()
             return
-        self.batches += 1
-        self.texts += len(texts)
         start = 0
         for job in jobs:
             job.vectors = vectors[start : start + len(job.texts)]

@@ -14,26 +14,20 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ingest.models import Chunk
-from service import texts
-from service.citations import CitationBook, escape_markdown, finalize, render_item
-from service.composition import Composer, ExtractiveComposer
-from service.coverage import populations
-from service.index import LoadedIndex
+from service.answering import wording
+from service.answering.citations import CitationBook, escape_markdown, finalize, render_item
+from service.answering.composition import Composer, ExtractiveComposer
+from service.handoffs import Passage, Query
 from service.logs import failure_fields
-from service.models import (
-    AnswerStatus,
-    Audience,
-    FollowupAnswer,
-    FollowupRequest,
-    Passage,
-    Query,
-    RelatedQuestionOut,
-)
-from service.personal import strip_personal_details
-from service.query import resolve_query
-from service.retrieval import Retrieval, Retriever
-from service.safety import EMERGENCY_GUIDANCE, Emergency, contains_injection, detect_emergency, strip_injection
-from service.scope import Scope, assess_scope
+from service.retrieval.index import LoadedIndex
+from service.retrieval.query import resolve_query
+from service.retrieval.retriever import Retrieval, Retriever
+from service.schema import AnswerStatus, Audience, FollowupAnswer, FollowupRequest, RelatedQuestionOut
+from service.triage.emergency import EMERGENCY_GUIDANCE, Emergency, detect_emergency
+from service.triage.injection import contains_injection, strip_injection
+from service.triage.lexical_checks import populations
+from service.triage.personal_details import strip_personal_details
+from service.triage.scope import Scope, assess_scope
 
 log = logging.getLogger("vademecum.service")
 
@@ -45,7 +39,7 @@ class AnswerPolicy:
     # Below this cosine similarity the best citable passage is not evidence: abstain. Calibrated on the
     # golden set (evals/golden) and tests/service/data: it keeps nearly every in-corpus question answered
     # while uncovered topics abstain; the near misses close to a covered topic are left to the term and
-    # population checks of service.coverage. See tests/service/test_calibration.py.
+    # population checks of service.triage.lexical_checks. See tests/service/test_calibration.py.
     abstain_below: float = 0.43
     # A question the scope check is unsure about is out of scope unless a passage matches it this well.
     out_of_scope_below: float = 0.55
@@ -86,7 +80,6 @@ class _Plan:
     retrieval: Retrieval | None
     preamble: list[str] = field(default_factory=list)
     compose: bool = False
-    failure: str | None = None
 
 
 class AnswerService:
@@ -158,7 +151,7 @@ class AnswerService:
         scope = assess_scope(question, self.index.words, has_context)
         trace.scope = scope.value
         if emergency is None and (scope is Scope.OUT or not question.strip()):
-            return _Plan(AnswerStatus.OUT_OF_SCOPE, None, None, [texts.OUT_OF_SCOPE])
+            return _Plan(AnswerStatus.OUT_OF_SCOPE, None, None, [wording.OUT_OF_SCOPE])
         if not question.strip():
             question = request.question
         trace.context_turns = sum(1 for turn in request.history if turn.role == "user")
@@ -174,7 +167,7 @@ class AnswerService:
             trace.error = f"retrieval failed: {type(exc).__name__}"
             preamble = [self._guidance(emergency, request.audience)] if emergency else []
             status = AnswerStatus.EMERGENCY if emergency else AnswerStatus.INSUFFICIENT_EVIDENCE
-            return _Plan(status, query, None, [*preamble, texts.SEARCH_FAILED])
+            return _Plan(status, query, None, [*preamble, wording.SEARCH_FAILED])
         timings.update(retrieval.timings)
         trace.retrieved = [p.chunk.id for p in retrieval.passages]
         best = retrieval.best_citable_similarity
@@ -186,7 +179,7 @@ class AnswerService:
                 AnswerStatus.EMERGENCY, query, retrieval, [guidance], compose=best >= self.policy.abstain_below
             )
         if scope is Scope.UNSURE and best < self.policy.out_of_scope_below:
-            return _Plan(AnswerStatus.OUT_OF_SCOPE, query, retrieval, [texts.OUT_OF_SCOPE])
+            return _Plan(AnswerStatus.OUT_OF_SCOPE, query, retrieval, [wording.OUT_OF_SCOPE])
         unknown = self.index.terms.unknown_terms(query.question) if self.index.terms else []
         trace.unknown_terms = unknown
         if unknown:
@@ -217,7 +210,7 @@ class AnswerService:
     def _searched(
         self, query: Query, unknown_terms: list[str] | None = None, populations: list[str] | None = None
     ) -> str:
-        return texts.insufficient_evidence(
+        return wording.insufficient_evidence(
             len(self.index.articles),
             len(self.index.chunks),
             escape_markdown(query.text[:300]),
@@ -270,12 +263,8 @@ class _Run:
         index = service.index
         self.book = CitationBook(index.articles, known=self._known)
         self.body: list[str] = []
-        try:
-            self.plan = service.plan(request, self.trace, self.timings)
-        except Exception as exc:  # noqa: BLE001 (logged without its message) - a failing store still ends in a well-formed answer
-            log.error("retrieval failed", extra={"fields": {"request_id": request_id, **failure_fields(exc)}})
-            self.trace.error = f"retrieval failed: {type(exc).__name__}"
-            self.plan = _Plan(AnswerStatus.INSUFFICIENT_EVIDENCE, None, None, [texts.SEARCH_FAILED])
+        # A failing retrieval is caught inside `plan`, which keeps an emergency's guidance in the answer.
+        self.plan = service.plan(request, self.trace, self.timings)
         self.status = self.plan.status
 
     def _known(self, chunk: Chunk) -> bool:
@@ -292,7 +281,7 @@ class _Run:
         except Exception as exc:  # noqa: BLE001 (logged without its message) - any composer failure still ends in a well-formed answer
             log.error("composition failed", extra={"fields": {"request_id": self.request_id, **failure_fields(exc)}})
             self.trace.error = f"composition failed: {type(exc).__name__}"
-            notice = ("\n\n" if self.body else "") + texts.COMPOSITION_FAILED
+            notice = ("\n\n" if self.body else "") + wording.COMPOSITION_FAILED
             self.body.append(notice)
             yield notice
         else:
@@ -311,7 +300,7 @@ class _Run:
         if not (plan.compose and plan.query and plan.retrieval):
             return
         if plan.status is AnswerStatus.EMERGENCY:
-            yield texts.EMERGENCY_FOLLOWS + "\n\n"
+            yield wording.EMERGENCY_FOLLOWS + "\n\n"
         limit = self.request.max_citations or DEFAULT_MAX_CITATIONS
         in_list = False
         for piece in self.service.composer.stream(plan.query, plan.retrieval.passages, limit):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ingest.embedding import Embedder
 from ingest.models import Article
-from service.index import LoadedIndex
+from service.retrieval.index import LoadedIndex
 
 
 def search_articles(index: LoadedIndex, embedder: Embedder, query: str, limit: int) -> list[tuple[Article, float]]:

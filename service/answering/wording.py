@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from service.models import Audience, Filters
+from service.schema import Audience, Filters
 
 DISCLAIMERS = {
     Audience.CLINICIAN: (

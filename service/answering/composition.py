@@ -2,7 +2,7 @@
 
 A composer only chooses and orders passages (or, for a generative one, writes text backed by them);
 numbering, references, the disclaimer and the related questions are attached afterwards by
-`service.answering` and `service.citations.finalize`, so no composer can drop or invent them.
+`service.answering.pipeline` and `service.answering.citations.finalize`, so no composer can drop or invent them.
 A generative composer implements the same `stream` method and yields its items as it writes them.
 """
 
@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Protocol
 
-from service.models import DraftItem, Passage, Query
+from service.handoffs import DraftItem, Passage, Query
 
 
 class Composer(Protocol):
