@@ -39,6 +39,7 @@ pytest:
 # tests that exercise answer composition rather than the store.
 CHROMA_SERVER_TESTS := \
 	tests/ingest/test_pipeline.py \
+	tests/ingest/test_pipeline_refusals.py \
 	tests/ingest/test_cli.py \
 	tests/ingest/test_crash_safety.py \
 	tests/ingest/test_faults_concurrent.py \
