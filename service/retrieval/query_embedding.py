@@ -44,6 +44,11 @@ class BatchingEmbedder:
         self._threads: list[threading.Thread] = []
 
     @property
+    def queued(self) -> int:
+        """Requests waiting for a worker: they will share its next forward pass."""
+        return self._jobs.qsize()
+
+    @property
     def model_name(self) -> str:
         return self._embedder.model_name
 
