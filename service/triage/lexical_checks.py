@@ -183,4 +183,3 @@ def _stemmer() -> Stemmer.Stemmer:
     if _STEMMER is None:
         _STEMMER = Stemmer.Stemmer("english")
     return _STEMMER
-
