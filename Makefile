@@ -11,7 +11,7 @@ setup: $(VENV)/.installed
 $(VENV)/.installed: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev,evals]'
 	touch $@
 
 serve: setup
@@ -39,6 +39,7 @@ pytest:
 # tests that exercise answer composition rather than the store.
 CHROMA_SERVER_TESTS := \
 	tests/ingest/test_pipeline.py \
+	tests/ingest/test_pipeline_refusals.py \
 	tests/ingest/test_cli.py \
 	tests/ingest/test_crash_safety.py \
 	tests/ingest/test_faults_concurrent.py \

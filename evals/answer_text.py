@@ -12,15 +12,15 @@ import re
 from dataclasses import dataclass
 
 from ingest.chunking import split_sentences
-from service import texts
-from service.citations import MARKER
+from service.answering import wording
+from service.answering.citations import MARKER
 
 _MARKER_RUN = re.compile(r"(?:\s*(?<!\\)\[\d+\])+")
 _BOLD_BLOCK = re.compile(r"^\*\*.*\*\*$", re.DOTALL)
 _ESCAPE = re.compile(r"\\([\\\[\]*_`])")
 _FIXED_PREFIXES = (
-    texts.OUT_OF_SCOPE[:60],
-    texts.EMERGENCY_FOLLOWS,
+    wording.OUT_OF_SCOPE[:60],
+    wording.EMERGENCY_FOLLOWS,
     "The corpus holds no evidence that answers this question",
 )
 

@@ -33,7 +33,7 @@ from typing import Any
 
 import httpx
 
-from evals.bench_service import FALLBACK_QUESTIONS, Server, corpus_data_dir, free_port, golden_requests, server_env
+from evals.bench_harness import FALLBACK_QUESTIONS, Server, corpus_data_dir, free_port, golden_requests, server_env
 
 # Deliberate refusals and the error code each must carry.
 REFUSALS = {429: "rate_limited", 503: "overloaded"}

@@ -101,7 +101,7 @@ def run_eval_command(args: argparse.Namespace) -> int:
     from evals.datasets import DatasetError, load_dataset
     from evals.judge import CachedEmbedder, EmbeddingJudge, load_judge
     from ingest.layout import IndexMissingError
-    from service.index import IndexMismatchError
+    from service.retrieval.index import IndexMismatchError
 
     try:
         datasets = [load_dataset(spec) for spec in args.datasets]
@@ -188,8 +188,8 @@ def _systems(args: argparse.Namespace, embedder: Any) -> Iterator[list[Any]]:
     from evals.systems import HttpSystem, InProcessSystem
     from ingest.layout import DataDir
     from ingest.settings import get_settings
-    from service.index import open_index
-    from service.retrieval import Mode
+    from service.retrieval.index import open_index
+    from service.retrieval.retriever import Mode
 
     settings = get_settings()
     index = None

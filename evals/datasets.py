@@ -23,7 +23,7 @@ from pydantic import ValidationError
 
 from evals.golden_schema import GoldenRecord
 from evals.models import Case, DatasetKind, Evidence, Judgments, RelevanceUnit
-from service.models import Audience
+from service.schema import Audience
 
 REPO = Path(__file__).resolve().parents[1]
 GOLDEN_CORPUS = REPO / "evals" / "golden" / "corpus.jsonl"

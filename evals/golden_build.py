@@ -21,7 +21,7 @@ from evals.datasets import Issue, read_golden_records
 from evals.golden_schema import GoldenRecord
 from ingest.formats.native import load_native
 from ingest.models import Article, ArticleLoadError
-from service.models import AnswerStatus
+from service.schema import AnswerStatus
 
 REPO = Path(__file__).resolve().parents[1]
 GOLDEN_DIR = REPO / "evals" / "golden"

@@ -11,7 +11,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
-from service.models import AnswerStatus, Audience, Turn
+from service.schema import AnswerStatus, Audience, Turn
 
 GOLDEN_KINDS = ("direct", "followup", "near_miss", "emergency", "injection", "non_medical")
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]

@@ -10,7 +10,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from service.models import AnswerStatus, Audience, FollowupAnswer, Turn
+from service.schema import AnswerStatus, Audience, FollowupAnswer, Turn
 
 
 class DatasetKind(StrEnum):

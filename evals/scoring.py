@@ -19,8 +19,8 @@ from evals.models import (
     RelevanceUnit,
     SystemOutput,
 )
-from service.citations import consistency_problems
-from service.models import AnswerStatus, FollowupAnswer
+from service.answering.citations import consistency_problems
+from service.schema import AnswerStatus, FollowupAnswer
 
 _SECTION_SUFFIX = re.compile(r"_Sec\d+$")
 SectionsOf = Callable[[str], list[str]]

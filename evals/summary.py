@@ -16,7 +16,7 @@ from evals.models import (
     Summary,
     SystemSummary,
 )
-from service.models import AnswerStatus
+from service.schema import AnswerStatus
 
 BEHAVIOURS = (AnswerStatus.INSUFFICIENT_EVIDENCE, AnswerStatus.EMERGENCY, AnswerStatus.OUT_OF_SCOPE)
 # What a "quality" score of one case averages (contradicted_share enters as 1 - share).

@@ -21,12 +21,13 @@ from evals.models import Case, RankedPassage, SystemOutput
 from ingest.chunking import SUMMARY_SECTION
 from ingest.embedding import Embedder
 from ingest.models import Article
-from service.answering import AnswerService
-from service.index import LoadedIndex
-from service.models import FollowupAnswer, FollowupRequest, Query
-from service.query import resolve_query
-from service.retrieval import Mode, Retrieval, Retriever
-from service.safety import contains_injection, strip_injection
+from service.answering.pipeline import AnswerService
+from service.handoffs import Query
+from service.retrieval.index import LoadedIndex
+from service.retrieval.query import resolve_query
+from service.retrieval.retriever import Mode, Retrieval, Retriever
+from service.schema import FollowupAnswer, FollowupRequest
+from service.triage.injection import contains_injection, strip_injection
 
 RANKING_DEPTH = 50
 

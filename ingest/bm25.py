@@ -28,20 +28,10 @@ def build_bm25(texts: Sequence[str], directory: Path) -> None:
 
 
 class Bm25Index:
-    """Read side: loads a saved index and returns (row, score) pairs for a query."""
+    """Read side: loads a saved index and scores every passage for a query (the service selects the top k)."""
 
-    def __init__(self, directory: Path, size: int) -> None:
+    def __init__(self, directory: Path) -> None:
         self._index = bm25s.BM25.load(str(directory), mmap=False)
-        self._size = size
-
-    def search(self, query: str, k: int, mask: np.ndarray | None = None) -> list[tuple[int, float]]:
-        """(row, score) of the best k passages; `mask` (one 0/1 per row) restricts the search to allowed rows."""
-        tokens = query_tokens(query)
-        if not tokens or self._size == 0:
-            return []
-        k = min(k, self._size)
-        rows, scores = self._index.retrieve([tokens], k=k, show_progress=False, n_threads=1, weight_mask=mask)
-        return [(int(r), float(s)) for r, s in zip(rows[0], scores[0], strict=True) if s > 0]
 
     def scores(self, query: str) -> np.ndarray:
         """The BM25 score of every passage (row order), for scoring a candidate set."""

@@ -1,7 +1,7 @@
 """Instructions aimed at the system, wherever they are written: in a user's question or in an article.
 
 The patterns live here, in ingest, because both sides need them and ingest never imports the service:
-`service.safety` builds its question check from `QUESTION_INSTRUCTIONS`, and the ingest pipeline scans
+`service.triage.injection` builds its question check from `QUESTION_INSTRUCTIONS`, and the ingest pipeline scans
 every article it loads with `ARTICLE_INSTRUCTIONS`, recording each hit as an `InjectionFlag` (a warning
 of the ingest report naming the article, the section and the bullet, printed by `vademecum ingest`).
 
@@ -13,7 +13,7 @@ question patterns match 207 answers (see tests/ingest/test_injection_flagging.py
 
 What the service does with a flagged passage (decision): it quotes it as text, never obeys it. The
 composer is extractive, so a passage reaches an answer only as a verbatim quote with its Markdown
-escaped; the disclaimer and the reference list are attached by code in `service.citations.finalize`
+escaped; the disclaimer and the reference list are attached by code in `service.answering.citations.finalize`
 after composition, so no text inside a passage can remove them, add a reference or change a status.
 Passages are not skipped: a pattern can misfire on a real clinical sentence, and silently dropping
 evidence from answers is its own harm, while the flag puts the article in front of the operator, who

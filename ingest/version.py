@@ -15,7 +15,6 @@ truncated or not what it should be; `verify_version` checks a whole version that
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TypeVar
@@ -217,14 +216,3 @@ def _expect_shape(path: Path, rows: int, dimension: int) -> None:
     shape = read_vectors(path, mmap=True).shape
     if shape != (rows, dimension):
         raise corrupt(path, f"has shape {shape}, the manifest says {(rows, dimension)}")
-
-
-def summary_line(manifest: Manifest) -> str:
-    return json.dumps(
-        {
-            "version": manifest.version,
-            "articles": len(manifest.articles),
-            "passages": manifest.passage_count,
-            "model": manifest.model_name,
-        }
-    )

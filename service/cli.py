@@ -17,7 +17,7 @@ from typing import Any
 from ingest.embedding import Embedder
 from ingest.layout import DataDir, IndexBusyError
 from ingest.settings import Settings, get_settings
-from service.models import Audience, FollowupAnswer, FollowupRequest
+from service.schema import Audience, FollowupAnswer, FollowupRequest
 
 
 def register(commands: Any) -> None:
@@ -172,9 +172,9 @@ def run_ask(args: argparse.Namespace) -> int:
 
     from ingest.layout import IndexMissingError
     from ingest.query_encoder import serving_embedder
-    from service.answering import AnswerService
-    from service.index import open_index
-    from service.retrieval import Retriever
+    from service.answering.pipeline import AnswerService
+    from service.retrieval.index import open_index
+    from service.retrieval.retriever import Retriever
 
     settings = get_settings()
     try:

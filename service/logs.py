@@ -1,7 +1,12 @@
 """Structured logs: one JSON object per line. Question and answer text stay out unless enabled.
 
-The access log (`vademecum.access`) writes exactly one line per HTTP request, when its response has
-been sent (for a stream: after the last event), with what the route recorded about it.
+The access log (`vademecum.access`, service.http.access_log) writes exactly one line per HTTP request,
+when its response has been sent (for a stream: after the last event), with what the route recorded about it.
+
+Our own formatter rather than structlog: it is a dozen lines on the standard `logging`, and structlog's
+per-request contextvars would not carry the access-log fields: the answer routes run in worker threads (and
+a stream's events are produced in them), each in a copy of the request's context, so what they bind there
+never reaches the middleware that writes the line. The fields travel in the ASGI scope instead.
 """
 
 from __future__ import annotations
@@ -12,8 +17,6 @@ import sys
 import traceback
 from datetime import UTC, datetime
 from typing import Any
-
-ACCESS = logging.getLogger("vademecum.access")
 
 
 class JsonFormatter(logging.Formatter):
@@ -56,7 +59,3 @@ def failure_fields(error: BaseException) -> dict[str, Any]:
         "error_type": f"{type(error).__module__}.{type(error).__qualname__}",
         "traceback": "".join(traceback.format_tb(error.__traceback__)),
     }
-
-
-def log_request(**fields: Any) -> None:
-    ACCESS.info("request", extra={"fields": fields})

@@ -1,4 +1,6 @@
-"""Admin endpoints: upload an article, delete one, re-ingest the corpus folder. The work is in service.maintenance.
+"""Admin endpoints: upload an article, delete one, re-ingest the corpus folder.
+
+The work is in service.runtime.maintenance.
 
 Every call needs the `X-API-Key` header equal to `VADEMECUM_SERVICE__ADMIN_API_KEY` (401 when missing or
 wrong). With no key configured the endpoints are disabled and answer 403 `admin_disabled`, saying how to
@@ -15,9 +17,8 @@ import hmac
 from collections.abc import Callable
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, FastAPI, Path, Query, Request, Response, Security
+from fastapi import APIRouter, Depends, Path, Query, Request, Response, Security
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import JSONResponse
 from fastapi.security import APIKeyHeader
 from pydantic import BaseModel, Field
 
@@ -26,18 +27,12 @@ from ingest.models import ARTICLE_ID_PATTERN
 from ingest.pipeline import IngestReport
 from ingest.version import IndexCorruptError
 from service.api.deps import StateDep
-from service.maintenance import ArticleNotFoundError, ArticleRejectedError, Maintenance, NothingWrittenError
-from service.state import ServiceState
+from service.http.access_log import add_log_fields
+from service.http.errors import ApiError
+from service.runtime.maintenance import ArticleNotFoundError, ArticleRejectedError, Maintenance, NothingWrittenError
+from service.runtime.state import ServiceState
 
 API_KEY = APIKeyHeader(name="X-API-Key", auto_error=False, description="the configured admin API key")
-
-
-class AdminError(Exception):
-    """An admin request refused; leaves as the app's JSON error `{code, message, field}`."""
-
-    def __init__(self, status_code: int, code: str, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.status_code, self.code, self.message, self.field = status_code, code, message, field
 
 
 async def require_admin(state: StateDep, key: Annotated[str | None, Security(API_KEY)]) -> None:
@@ -45,10 +40,10 @@ async def require_admin(state: StateDep, key: Annotated[str | None, Security(API
     expected = configured.get_secret_value().encode() if configured is not None else b""
     if not expected:
         message = "the admin endpoints are disabled: set VADEMECUM_SERVICE__ADMIN_API_KEY to enable them"
-        raise AdminError(403, "admin_disabled", message)
+        raise ApiError(403, "admin_disabled", message)
     # Constant-time, so the response time says nothing about how much of a guessed key was right.
     if key is None or not hmac.compare_digest(key.encode(), expected):
-        raise AdminError(401, "unauthorized", "a valid X-API-Key header is required", "X-API-Key")
+        raise ApiError(401, "unauthorized", "a valid X-API-Key header is required", "X-API-Key")
 
 
 router = APIRouter(prefix="/v1", tags=["admin"], dependencies=[Depends(require_admin)])
@@ -95,7 +90,7 @@ class IndexChange(BaseModel):
 async def upload_article(request: Request, state: StateDep, response: Response) -> IndexChange:
     content = await request.body()
     if not content.strip():
-        raise AdminError(422, "invalid_article", "the body is empty: send one article file", "body")
+        raise ApiError(422, "invalid_article", "the body is empty: send one article file", "body")
     article_id, report = await _apply(request, state, lambda ops: ops.upload(content))
     response.status_code = 201 if report.version else 200
     return _change(state, report, article_id)
@@ -129,8 +124,7 @@ async def _apply(
     request: Request, state: ServiceState, work: Callable[[Maintenance], tuple[str | None, IngestReport]]
 ) -> tuple[str | None, IngestReport]:
     """Run `work` in a worker thread, map its failures to JSON errors, then switch this process to the result."""
-    fields = request.scope.get("vademecum.log", {})
-    fields["admin"] = request.url.path
+    add_log_fields(request.scope, admin=request.url.path)
 
     def run() -> tuple[str | None, IngestReport]:
         result = work(Maintenance(state.settings, state.embedder))
@@ -141,19 +135,19 @@ async def _apply(
     try:
         article_id, report = await run_in_threadpool(run)
     except ArticleRejectedError as error:
-        raise AdminError(422, "invalid_article", f"invalid article: {error}; nothing was changed", "body") from error
+        raise ApiError(422, "invalid_article", f"invalid article: {error}; nothing was changed", "body") from error
     except ArticleNotFoundError as error:
-        raise AdminError(404, "not_found", str(error)) from error
+        raise ApiError(404, "not_found", str(error)) from error
     except IndexBusyError as error:
-        raise AdminError(409, "busy", str(error)) from error
+        raise ApiError(409, "busy", str(error)) from error
     except IndexCorruptError as error:
         message = f"{error}; POST /v1/reindex?rebuild=true repairs it"
-        raise AdminError(409, "index_corrupt", message) from error
+        raise ApiError(409, "index_corrupt", message) from error
     except NothingWrittenError as error:
-        raise AdminError(409, "would_be_empty", str(error)) from error
+        raise ApiError(409, "would_be_empty", str(error)) from error
     except IndexWriteError as error:
-        raise AdminError(503, "write_failed", str(error)) from error
-    fields.update(article_id=article_id, version=report.version)
+        raise ApiError(503, "write_failed", str(error)) from error
+    add_log_fields(request.scope, article_id=article_id, version=report.version)
     return article_id, report
 
 
@@ -182,19 +176,3 @@ def _active_version(state: ServiceState) -> str | None:
     except (OSError, ValueError):
         return None
     return pointer.version if pointer else None
-
-
-async def _admin_error(request: Request, exc: Exception) -> JSONResponse:
-    # Imported here: service.app imports this module to install it.
-    from service.app import error_body
-
-    if not isinstance(exc, AdminError):  # registered for AdminError only
-        raise exc
-    request.scope.get("vademecum.log", {})["error"] = exc.code
-    return JSONResponse(error_body(exc.code, exc.message, exc.field), status_code=exc.status_code)
-
-
-def install(app: FastAPI) -> None:
-    """Add the admin routes and the handler that turns their refusals into JSON errors."""
-    app.include_router(router)
-    app.add_exception_handler(AdminError, _admin_error)

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Path, Query
+from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel
 
 from ingest.models import ARTICLE_ID_PATTERN, Article
 from service.api.deps import IndexDep, StateDep
-from service.search import search_articles
+from service.http.errors import ApiError
+from service.retrieval.article_search import search_articles
 
 router = APIRouter(prefix="/v1", tags=["articles"])
 
@@ -34,7 +35,7 @@ def get_article(
 ) -> Article:
     article = index.articles.get(article_id)
     if article is None:
-        raise HTTPException(status_code=404, detail=f"no article {article_id!r}")
+        raise ApiError(404, "not_found", f"no article {article_id!r}")
     return article.model_copy(update={"source_path": None})
 
 

@@ -11,12 +11,13 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Annotated
 
-from fastapi import Depends, HTTPException, Request
+from fastapi import Depends, Request
 
-from service.answering import AnswerService
-from service.index import LoadedIndex
-from service.metrics import Metrics
-from service.state import Served, ServiceState
+from service.answering.pipeline import AnswerService
+from service.http.errors import ApiError
+from service.http.metrics import Metrics
+from service.retrieval.index import LoadedIndex
+from service.runtime.state import Served, ServiceState
 
 
 def get_state(request: Request) -> ServiceState:
@@ -27,7 +28,7 @@ def get_state(request: Request) -> ServiceState:
 async def get_served(state: Annotated[ServiceState, Depends(get_state)]) -> AsyncIterator[Served]:
     served = state.acquire()
     if served is None:
-        raise HTTPException(status_code=503, detail=f"not ready: {state.not_ready}")
+        raise ApiError(503, "not_ready", f"not ready: {state.not_ready}")
     try:
         yield served
     finally:
@@ -39,7 +40,7 @@ ServedDep = Annotated[Served, Depends(get_served)]
 
 async def get_answers(served: ServedDep, state: Annotated[ServiceState, Depends(get_state)]) -> AnswerService:
     if state.not_ready:
-        raise HTTPException(status_code=503, detail=f"not ready: {state.not_ready}")
+        raise ApiError(503, "not_ready", f"not ready: {state.not_ready}")
     return served.answers
 
 

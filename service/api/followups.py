@@ -1,4 +1,4 @@
-"""POST /v1/followups and its streaming twin. The work happens in service.answering."""
+"""POST /v1/followups and its streaming twin. The work happens in service.answering.pipeline."""
 
 from __future__ import annotations
 
@@ -9,9 +9,10 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import StreamingResponse
 
-from service.answering import AnswerTrace, StreamEvent
+from service.answering.pipeline import AnswerTrace, StreamEvent
 from service.api.deps import AnswersDep, MetricsDep, StateDep
-from service.models import FollowupAnswer, FollowupRequest
+from service.http.access_log import add_log_fields
+from service.schema import FollowupAnswer, FollowupRequest
 
 router = APIRouter(prefix="/v1", tags=["followups"])
 
@@ -82,8 +83,7 @@ def _request_id(request: Request) -> str:
 
 def _record(request: Request, body: FollowupRequest, answer: FollowupAnswer, trace: AnswerTrace, text: bool) -> None:
     """What the access log line of this request says about the answer (no text unless enabled)."""
-    fields: dict[str, Any] = request.scope.get("vademecum.log", {})
-    fields.update(
+    fields: dict[str, Any] = dict(
         status=answer.status.value,
         audience=body.audience.value,
         article_id=body.article_id,
@@ -104,3 +104,4 @@ def _record(request: Request, body: FollowupRequest, answer: FollowupAnswer, tra
     if text:
         fields["question"] = body.question
         fields["answer"] = answer.answer
+    add_log_fields(request.scope, **fields)

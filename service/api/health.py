@@ -25,7 +25,7 @@ async def healthz() -> dict[str, str]:
 @router.get("/readyz", summary="The index is opened and non-empty", responses={503: {"description": "not ready"}})
 async def readyz(request: Request) -> JSONResponse:
     state = get_state(request)  # called, not injected: a sync dependency would take a worker thread
-    if request.app.state.drain.draining:  # SIGTERM: let the load balancer move traffic away (service/guards.py)
+    if request.app.state.drain.draining:  # SIGTERM: let the load balancer move traffic away (service/http/guards.py)
         return JSONResponse({"ready": False, "reason": "shutting down"}, status_code=503)
     if state.not_ready or state.index is None:
         return JSONResponse({"ready": False, "reason": state.not_ready}, status_code=503)

@@ -7,7 +7,7 @@ from pathlib import Path
 from evals.datasets import Dataset
 from evals.models import CaseMetrics, CaseResult, DatasetKind, RunInfo, Summary
 from evals.summary import summarize
-from service.models import AnswerStatus
+from service.schema import AnswerStatus
 
 INFO = RunInfo(index_version="v1", target="in-process", systems=["product", "bm25"], judge="j", datasets=["golden"])
 DATASET = Dataset("golden", DatasetKind.GOLDEN, Path("golden.jsonl"), [])

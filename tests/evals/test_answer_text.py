@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from evals.answer_text import citation_coverage, cited_text, content_text, statements
-from service import texts
+from service.answering import wording
 
 ANSWER = (
     "**Possible emergency: call now.**\n\n"
-    f"{texts.EMERGENCY_FOLLOWS}\n\n"
+    f"{wording.EMERGENCY_FOLLOWS}\n\n"
     "Give 1 mg \\[max\\]. Repeat once. [1][2]\n\n"
     "**Kidney Disease**\n"
     "- Avoid NSAIDs. [3] Check the eGFR.\n"
@@ -26,7 +26,7 @@ def test_a_marker_covers_the_sentences_before_it_and_headings_are_not_statements
 
 def test_citation_coverage_is_the_share_of_cited_statements():
     assert citation_coverage(ANSWER) == 0.75
-    assert citation_coverage(texts.OUT_OF_SCOPE) is None
+    assert citation_coverage(wording.OUT_OF_SCOPE) is None
 
 
 def test_content_text_drops_fixed_wording_markers_and_escapes():

@@ -9,7 +9,7 @@ import pytest
 
 from evals.datasets import DatasetError, load_dataset, read_beir, read_golden, read_kqa
 from evals.models import DatasetKind, RelevanceUnit
-from service.models import AnswerStatus
+from service.schema import AnswerStatus
 from tests.evals.conftest import GOLDEN
 
 KQA_LINE = {

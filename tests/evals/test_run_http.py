@@ -13,7 +13,7 @@ from evals.scoring import Scorer
 from evals.systems import HttpSystem
 from ingest.settings import Settings
 from service.app import create_app
-from service.models import AnswerStatus
+from service.schema import AnswerStatus
 from tests.evals.conftest import GOLDEN
 
 

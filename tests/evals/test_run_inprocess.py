@@ -14,9 +14,9 @@ from evals.scoring import Scorer
 from evals.systems import InProcessSystem
 from ingest.embedding import Embedder
 from ingest.settings import get_settings
-from service.index import LoadedIndex, open_index
-from service.models import AnswerStatus
-from service.retrieval import Mode
+from service.retrieval.index import LoadedIndex, open_index
+from service.retrieval.retriever import Mode
+from service.schema import AnswerStatus
 from tests.evals.conftest import GOLDEN
 from vademecum import main
 

@@ -29,11 +29,20 @@ def chunk_texts(directory: Path, article_id: str) -> list[str]:
     return [c.text for c in read_chunks(directory) if c.article_id == article_id]
 
 
+def bm25_hits(directory: Path, query: str) -> list[str]:
+    """Article ids of the passages BM25 scores above zero for `query` in this version, best first.
+
+    Through `Bm25Index.scores`, the read path the service ranks with.
+    """
+    chunks = read_chunks(directory)
+    scores = Bm25Index(directory / BM25_DIR).scores(query)
+    rows = sorted((row for row in range(len(chunks)) if scores[row] > 0), key=lambda row: -float(scores[row]))
+    return [chunks[row].article_id for row in rows]
+
+
 def bm25_articles(directory: Path, query: str) -> set[str]:
     """Article ids of the passages BM25 finds for `query` in this version."""
-    chunks = read_chunks(directory)
-    index = Bm25Index(directory / BM25_DIR, len(chunks))
-    return {chunks[row].article_id for row, _ in index.search(query, k=len(chunks))}
+    return set(bm25_hits(directory, query))
 
 
 @contextmanager

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from ingest.embedding import SentenceTransformerEmbedder
 
@@ -13,19 +14,25 @@ TEXTS = [
 ]
 
 
+@pytest.fixture(scope="module")
+def untraced() -> SentenceTransformerEmbedder:
+    """The same model with tracing off: every batch goes through `SentenceTransformer.encode`."""
+    return SentenceTransformerEmbedder(trace=False)
+
+
 def test_the_default_model_runs_small_batches_through_the_traced_encoder(
     embedder: SentenceTransformerEmbedder,
 ) -> None:
-    embedder.embed_query("load")
+    traced = embedder.traced_encoder()
 
-    assert embedder._traced is not None
+    assert traced is not None
+    assert np.array_equal(embedder.embed_documents(TEXTS), traced.encode(TEXTS))
 
 
 def test_traced_vectors_equal_those_of_encode_for_a_batch_of_unequal_lengths(
-    embedder: SentenceTransformerEmbedder,
+    embedder: SentenceTransformerEmbedder, untraced: SentenceTransformerEmbedder
 ) -> None:
-    model = embedder._load()
-    expected = model.encode(TEXTS, normalize_embeddings=True, convert_to_numpy=True)
+    expected = untraced.embed_documents(TEXTS)
 
     got = embedder.embed_documents(TEXTS)
 
@@ -39,9 +46,5 @@ def test_a_single_question_embeds_as_in_a_batch(embedder: SentenceTransformerEmb
     assert np.abs(alone - embedder.embed_documents(TEXTS)[1]).max() < 1e-5
 
 
-def test_tracing_can_be_turned_off() -> None:
-    untraced = SentenceTransformerEmbedder(trace=False)
-
-    untraced.embed_query("load")
-
-    assert untraced._traced is None
+def test_tracing_can_be_turned_off(untraced: SentenceTransformerEmbedder) -> None:
+    assert untraced.traced_encoder() is None

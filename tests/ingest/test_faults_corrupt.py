@@ -119,7 +119,7 @@ def test_verify_version_raises_index_corrupt_error_naming_the_version_and_the_fi
 def test_open_index_on_a_corrupt_version_raises_index_corrupt_error(
     damaged: tuple[DataDir, str, str], embedder: Embedder
 ) -> None:
-    from service.index import open_index
+    from service.retrieval.index import open_index
 
     data_dir, file, _ = damaged
 
@@ -132,7 +132,7 @@ def test_open_index_on_a_corrupt_version_raises_index_corrupt_error(
 def test_open_index_on_a_version_whose_chroma_lacks_its_collection_raises_index_corrupt_error(
     pristine: DataDir, embedder: Embedder, tmp_path: Path
 ) -> None:
-    from service.index import open_index
+    from service.retrieval.index import open_index
 
     data_dir = DataDir(tmp_path / "data")
     shutil.copytree(pristine.root, data_dir.root)

@@ -18,14 +18,12 @@ import pytest
 from chromadb.config import Settings as ChromaClientSettings
 from chromadb.errors import ChromaError
 
-from ingest.bm25 import Bm25Index
 from ingest.cli import EXIT_FAILED, EXIT_OK
 from ingest.embedding import Embedder
 from ingest.layout import DataDir, IndexWriteError
 from ingest.pipeline import IngestReport, run_ingest
 from ingest.store import ChromaReadOnlyError, make_client
 from ingest.version import (
-    BM25_DIR,
     CHROMA_DB,
     CHROMA_DIR,
     EMBEDDINGS,
@@ -45,7 +43,7 @@ from tests.ingest.faults import (
     small_filesystem,
     versions_in,
 )
-from tests.ingest.index_view import chroma_query
+from tests.ingest.index_view import bm25_hits, chroma_query
 from tests.ingest.test_cli import _index_command, _vademecum
 
 pytestmark = pytest.mark.slow
@@ -220,10 +218,9 @@ def test_every_file_of_the_active_version_reads_on_a_read_only_data_dir(read_onl
 
     manifest = verify_version(directory)
 
-    chunks = read_chunks(directory)
+    assert len(read_chunks(directory)) == manifest.passage_count
     assert read_vectors(directory / EMBEDDINGS).shape == (manifest.passage_count, manifest.dimension)
-    hits = Bm25Index(directory / BM25_DIR, len(chunks)).search("potassium insulin", k=3)
-    assert {chunks[row].article_id for row, _ in hits} == {"hyperkalaemia"}
+    assert set(bm25_hits(directory, "potassium insulin")[:3]) == {"hyperkalaemia"}
 
 
 def test_index_status_works_on_a_read_only_data_dir(read_only: ReadOnly, capsys: pytest.CaptureFixture[str]) -> None:
@@ -267,7 +264,7 @@ def test_open_index_on_a_read_only_data_dir_fails_with_chroma_read_only_error(
     read_only: ReadOnly, embedder: Embedder
 ) -> None:
     """What the service meets today: a clear error (readiness false), since it opens embedded Chroma."""
-    from service.index import open_index
+    from service.retrieval.index import open_index
 
     with pytest.raises(ChromaReadOnlyError):
         open_index(read_only.view, embedder, EMBEDDED)

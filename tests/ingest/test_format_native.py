@@ -188,13 +188,17 @@ class TestReferenceRules:
 
     def test_a_reference_without_a_year_is_rejected(self, tmp_path: Path) -> None:
         """year is a required reference key (corpus/README.md)."""
-        load_error(write(tmp_path, VALID.replace("    year: 2020\n", "", 1)))
+        error = load_error(write(tmp_path, VALID.replace("    year: 2020\n", "", 1)))
+
+        assert [i.reason for i in error.issues] == ["references.0.year: Field required"]
 
     def test_an_unknown_reference_type_is_rejected(self, tmp_path: Path) -> None:
         """The type is one of guideline, research, review, patient-education."""
         error = load_error(write(tmp_path, VALID.replace("type: review", "type: blog")))
 
-        assert "references.1.type" in str(error)
+        assert [i.reason for i in error.issues] == [
+            "references.1.type: Input should be 'guideline', 'research', 'review' or 'patient-education'"
+        ]
 
 
 class TestFrontMatterRules:
@@ -220,7 +224,9 @@ class TestFrontMatterRules:
             lines = [line for line in lines if not line.startswith(f"{field}:")]
             body = BODY
 
-        load_error(write(tmp_path, "".join(lines) + body))
+        error = load_error(write(tmp_path, "".join(lines) + body))
+
+        assert [i.reason for i in error.issues] == [f"{field}: Field required"]
 
     def test_an_unknown_key_is_rejected(self, tmp_path: Path) -> None:
         """A misspelt key is an error rather than silently ignored."""
@@ -241,7 +247,9 @@ class TestFrontMatterRules:
         """review_status is submitted, under_review or approved."""
         error = load_error(write(tmp_path, VALID.replace("review_status: submitted", "review_status: done")))
 
-        assert "review_status" in str(error)
+        assert [i.reason for i in error.issues] == [
+            "review_status: Input should be 'submitted', 'under_review' or 'approved'"
+        ]
 
     def test_bad_yaml_is_rejected_with_its_line(self, tmp_path: Path) -> None:
         """A YAML syntax error names the file line it is on."""
@@ -287,9 +295,12 @@ class TestBodyRules:
 
     def test_a_missing_title_is_rejected(self, tmp_path: Path) -> None:
         """The body needs a '# ' title line."""
-        error = load_error(write(tmp_path, VALID.replace("# Emergency Treatment", "Emergency Treatment")))
+        text = VALID.replace("# Emergency Treatment", "Emergency Treatment")
 
-        assert any("'# ' title" in issue.reason for issue in error.issues)
+        error = load_error(write(tmp_path, text))
+
+        body_start = line_of(text, "Emergency Treatment") - 1  # the blank line after the closing '---'
+        assert ("missing '# ' title line", body_start) in [(i.reason, i.line) for i in error.issues]
 
     def test_a_missing_summary_is_rejected(self, tmp_path: Path) -> None:
         """The paragraph between the title and the first section is required."""

@@ -26,7 +26,7 @@ from ingest.layout import DataDir
 from ingest.pipeline import IngestOptions, run_ingest
 from ingest.settings import ServiceSettings, Settings
 from service.app import create_app
-from service.index import LoadedIndex
+from service.retrieval.index import LoadedIndex
 from tests.conftest import CORPUS, chroma_under_test
 from tests.ingest.articles import write_article
 

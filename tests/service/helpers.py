@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from service.citations import MARKER
-from service.index import LoadedIndex
+from service.answering.citations import MARKER
+from service.retrieval.index import LoadedIndex
 
 
 def require_articles(index: LoadedIndex, *article_ids: str) -> None:
@@ -42,3 +42,11 @@ ANSWERED = {"question": "Which anticoagulant is preferred for stroke prevention 
 INSUFFICIENT = {"question": "What is the first-line treatment of an acute gout flare?"}
 EMERGENCY = {"question": "my husbands face is droping and he cant talk properly", "audience": "patient"}
 OUT_OF_SCOPE = {"question": "What's a good recipe for lemon drizzle cake?"}
+
+# A body far above the configured limit (256 KB by default) (tests/service/test_abuse.py, test_abuse_server.py).
+BIG = 5 * 1024 * 1024
+
+
+def oversized_json() -> bytes:
+    """5 MB that is not even valid JSON: a 413 (not a 422) shows the size was judged before parsing."""
+    return b'{"question": "' + b"a" * BIG

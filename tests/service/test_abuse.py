@@ -4,39 +4,29 @@ Never a 500, never a stack trace, and the server answers the next request. The c
 by tests/service/test_followups_api.py (empty and 2,001-character question, missing question, unknown
 fields, truncated JSON, a relative article id, out-of-range max_citations and min_year, 21 history
 turns) are not repeated here. Bodies TestClient cannot send as a real client would (a chunked body
-streamed over a socket) go to uvicorn on 127.0.0.1.
+streamed over a socket) go to uvicorn on 127.0.0.1 in test_abuse_server.py.
 """
 
 from __future__ import annotations
 
-import contextlib
 import io
 import json
 import logging
-import os
-import select
-import socket
-import subprocess
 import sys
-import time
 from collections.abc import Iterator
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from fastapi.testclient import TestClient
 
 from ingest.embedding import SentenceTransformerEmbedder
 from ingest.settings import Settings
 from service.app import create_app
-from service.logs import ACCESS, JsonFormatter
-from tests.conftest import REPO
-from tests.service.helpers import ANSWERED
+from service.http.access_log import ACCESS
+from service.logs import JsonFormatter
+from tests.service.helpers import ANSWERED, oversized_json
 
 FOLLOWUPS = "/v1/followups"
-BIG = 5 * 1024 * 1024
 
 
 def assert_error(response: Any, status: int, code: str, field: str | None = None) -> dict[str, Any]:
@@ -85,11 +75,6 @@ def test_multipart_form_is_refused_as_unsupported_media_type(client: TestClient)
 
 
 # --- size ----------------------------------------------------------------------------------------------
-
-
-def oversized_json() -> bytes:
-    """5 MB that is not even valid JSON: a 413 (not a 422) shows the size was judged before parsing."""
-    return b'{"question": "' + b"a" * BIG
 
 
 def test_body_above_the_limit_is_refused_before_parsing(client: TestClient) -> None:
@@ -315,119 +300,3 @@ def test_hostile_article_id_in_the_body_is_refused(client: TestClient, article_i
     response = client.post(FOLLOWUPS, json={**ANSWERED, "article_id": article_id})
 
     assert_error(response, 422, "invalid_request", "article_id")
-
-
-# --- a real server: bytes TestClient cannot send as a client would -------------------------------------
-
-
-@dataclass(frozen=True)
-class Server:
-    host: str
-    port: int
-
-    @property
-    def url(self) -> str:
-        return f"http://{self.host}:{self.port}"
-
-
-@pytest.fixture(scope="module")
-def server(settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    """`uvicorn service.app:create_app` on a free local port, over the session's index."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    env = {
-        **os.environ,
-        "VADEMECUM_DATA_DIR": str(settings.data_dir),
-        "VADEMECUM_CORPUS_DIR": str(settings.corpus_dir),
-        "VADEMECUM_SERVICE__RATE_LIMIT_PER_SECOND": "0",
-    }
-    log = (tmp_path_factory.mktemp("uvicorn") / "server.log").open("w")
-    command = [sys.executable, "-m", "uvicorn", "service.app:create_app", "--factory", "--port", str(port)]
-    process = subprocess.Popen(
-        [*command, "--host", "127.0.0.1", "--log-level", "warning"], cwd=REPO, env=env, stdout=log, stderr=log
-    )
-    served = Server("127.0.0.1", port)
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            assert process.poll() is None, f"uvicorn exited: {Path(log.name).read_text()[-2000:]}"
-            assert time.monotonic() < deadline, "uvicorn did not become ready in 120 s"
-            try:
-                if httpx.get(f"{served.url}/readyz", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            time.sleep(0.3)
-        yield served
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        log.close()
-
-
-def read_response(sock: socket.socket) -> tuple[int, bytes]:
-    """Status and body of one HTTP/1.1 response with a Content-Length."""
-    data = b""
-    while b"\r\n\r\n" not in data:
-        chunk = sock.recv(65_536)
-        assert chunk, f"connection closed mid-response: {data!r}"
-        data += chunk
-    head, body = data.split(b"\r\n\r\n", 1)
-    lines = head.decode("latin-1").split("\r\n")
-    length = next(int(line.split(":", 1)[1]) for line in lines[1:] if line.lower().startswith("content-length:"))
-    while len(body) < length:
-        chunk = sock.recv(65_536)
-        assert chunk, "connection closed mid-body"
-        body += chunk
-    return int(lines[0].split()[1]), body[:length]
-
-
-HEAD = b"POST /v1/followups HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
-
-
-def test_real_server_refuses_a_chunked_body_while_it_streams(server: Server) -> None:
-    data = oversized_json()
-    sent = 0
-    with socket.create_connection((server.host, server.port), timeout=10) as sock:
-        sock.sendall(HEAD + b"Transfer-Encoding: chunked\r\n\r\n")
-        # Keep streaming until the server answers: it must not wait for (or buffer) the whole 5 MB.
-        while sent < len(data) and not select.select([sock], [], [], 0.05)[0]:
-            chunk = data[sent : sent + 32_768]
-            sock.sendall(b"%x\r\n%s\r\n" % (len(chunk), chunk))
-            sent += len(chunk)
-        status, body = read_response(sock)
-
-    assert status == 413
-    assert json.loads(body)["code"] == "too_large"
-    assert sent < len(data) // 2
-
-
-def test_real_server_refuses_a_declared_length_before_the_body_arrives(server: Server) -> None:
-    with socket.create_connection((server.host, server.port), timeout=10) as sock:
-        sock.sendall(HEAD + b"Content-Length: %d\r\n\r\n{" % BIG)
-        status, body = read_response(sock)  # no more body is ever sent: only the header can explain a 413
-
-    assert status == 413
-    assert json.loads(body) == {
-        "code": "too_large",
-        "message": json.loads(body)["message"],
-        "field": None,
-    }
-
-
-def test_real_server_answers_after_the_abuse(server: Server) -> None:
-    # 5 MB thrown at once (the server cuts the connection), then a body abandoned halfway.
-    with contextlib.suppress(OSError), socket.create_connection((server.host, server.port), timeout=10) as sock:
-        sock.sendall(HEAD + b"Transfer-Encoding: chunked\r\n\r\n" + b"%x\r\n%s\r\n" % (BIG, oversized_json()))
-    with socket.create_connection((server.host, server.port), timeout=10) as sock:
-        sock.sendall(HEAD + b'Content-Length: 200\r\n\r\n{"question": "dose')
-
-    response = httpx.post(f"{server.url}{FOLLOWUPS}", json=ANSWERED, timeout=30)
-
-    assert response.status_code == 200
-    assert response.json()["status"] == "answered"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
-from service.index import LoadedIndex
+from service.retrieval.index import LoadedIndex
 from tests.service.helpers import require_articles
 
 

@@ -4,29 +4,35 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pytest
 
 from ingest.embedding import SentenceTransformerEmbedder, Vectors
-from service.embedding import BatchingEmbedder
+from service.retrieval.query_embedding import BatchingEmbedder, length_groups
+
+WORKER_NAME = "vademecum-embedder-"
 
 
-class SlowEmbedder:
-    """Vectors that encode their text's length; the first call blocks until released."""
+class HeldEmbedder:
+    """Vectors that encode their text's length; the first call says it started, then waits until released."""
 
-    model_name = "slow"
+    model_name = "held"
     dimension = 2
 
-    def __init__(self) -> None:
+    def __init__(self, *, held: bool = True) -> None:
         self.batches: list[list[str]] = []
+        self.started = threading.Event()
         self.release = threading.Event()
+        if not held:
+            self.release.set()
 
     def embed_documents(self, texts: Sequence[str]) -> Vectors:
         if not self.batches:
-            self.release.wait(5)
+            self.started.set()
+            assert self.release.wait(10), "the test never released the model"
         self.batches.append(list(texts))
         if any(t == "boom" for t in texts):
             raise RuntimeError("model failed")
@@ -37,27 +43,33 @@ class SlowEmbedder:
         return vectors
 
 
+def wait_until(condition: Callable[[], bool], timeout_s: float = 10.0) -> None:
+    """Wait for a state the test brought about (not for an amount of time); fail if it never comes."""
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        assert time.monotonic() < deadline, "condition not reached"
+        time.sleep(0.001)
+
+
 def test_requests_arriving_while_the_model_is_busy_are_embedded_together() -> None:
-    slow = SlowEmbedder()
-    batching = BatchingEmbedder(slow, workers=1)
+    held = HeldEmbedder()
+    batching = BatchingEmbedder(held, workers=1)
     texts = ["a" * n for n in range(1, 9)]
     with ThreadPoolExecutor(8) as pool:
         first = pool.submit(batching.embed_query, texts[0])
-        time.sleep(0.05)
+        assert held.started.wait(10)  # the one worker is inside the model with the first request
         rest = [pool.submit(batching.embed_query, t) for t in texts[1:]]
-        time.sleep(0.05)
-        slow.release.set()
-        vectors = [first.result(5), *(f.result(5) for f in rest)]
+        wait_until(lambda: batching.queued == len(rest))  # every other request waits for the worker
+        held.release.set()
+        vectors = [first.result(10), *(f.result(10) for f in rest)]
 
     assert [int(v[0]) for v in vectors] == list(range(1, 9)), "each request gets its own vector"
-    assert [len(b) for b in slow.batches] == [1, 7]
+    assert [len(b) for b in held.batches] == [1, 7]
     batching.close()
 
 
 def test_a_failing_batch_fails_each_waiting_request() -> None:
-    slow = SlowEmbedder()
-    slow.release.set()
-    batching = BatchingEmbedder(slow)
+    batching = BatchingEmbedder(HeldEmbedder(held=False))
 
     with pytest.raises(RuntimeError, match="model failed"):
         batching.embed_query("boom")
@@ -66,15 +78,14 @@ def test_a_failing_batch_fails_each_waiting_request() -> None:
 
 
 def test_every_worker_stops_on_close() -> None:
-    slow = SlowEmbedder()
-    slow.release.set()
-    batching = BatchingEmbedder(slow, workers=3)
+    before = set(threading.enumerate())
+    batching = BatchingEmbedder(HeldEmbedder(held=False), workers=3)
     batching.embed_query("start the workers")
-    threads = list(batching._threads)
+    workers = [t for t in set(threading.enumerate()) - before if t.name.startswith(WORKER_NAME)]
 
     batching.close()
 
-    assert len(threads) == 3 and not any(t.is_alive() for t in threads)
+    assert len(workers) == 3 and not any(t.is_alive() for t in workers)
 
 
 def test_batched_vectors_match_single_ones(embedder: SentenceTransformerEmbedder) -> None:
@@ -89,8 +100,6 @@ def test_batched_vectors_match_single_ones(embedder: SentenceTransformerEmbedder
 
 
 def test_short_questions_are_not_padded_to_a_long_one() -> None:
-    from service.embedding import length_groups
-
     texts = ["what dose?", "and in pregnancy?", "how long for?", " ".join(["word"] * 80)]
 
     groups = length_groups(texts)

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from service.answering import AnswerPolicy
+from service.answering.pipeline import AnswerPolicy
 from tests.service.conftest import CorpusIndex
 
 DATA = Path(__file__).parent / "data"

@@ -26,10 +26,11 @@ from hypothesis import strategies as st
 
 from ingest.chunking import chunk_article
 from ingest.models import Article, Chunk, Reference, ReferenceType, SourceFormat
-from service.answering import AnswerPolicy, AnswerService
-from service.citations import CitationBook, UnknownPassageError, consistency_problems, render_item
-from service.models import AnswerStatus, DraftItem, FollowupRequest, Passage, Query
-from service.retrieval import Retrieval
+from service.answering.citations import CitationBook, UnknownPassageError, consistency_problems, render_item
+from service.answering.pipeline import AnswerPolicy, AnswerService
+from service.handoffs import DraftItem, Passage, Query
+from service.retrieval.retriever import Retrieval
+from service.schema import AnswerStatus, FollowupRequest
 
 WORKS = [
     ("ESC Guidelines for atrial fibrillation", "European Society of Cardiology", 2024),

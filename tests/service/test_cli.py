@@ -17,7 +17,7 @@ from ingest.embedding import SentenceTransformerEmbedder
 from ingest.layout import DataDir
 from ingest.settings import Settings
 from service.cli import ensure_index, format_answer, index_staleness
-from service.models import FollowupAnswer
+from service.schema import FollowupAnswer
 from tests.conftest import CORPUS, REPO
 from tests.service.conftest import CorpusIndex
 from tests.service.helpers import ANSWERED

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from ingest.models import Chunk, ReviewStatus
-from service.composition import ExtractiveComposer
-from service.models import DraftItem, Passage, Query
+from service.answering.composition import ExtractiveComposer
+from service.handoffs import DraftItem, Passage, Query
 
 QUERY = Query(question="q", text="q")
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from service.emergency import detect_emergency, guidance, observations
-from service.red_flags import BODY_SYSTEMS, PRESENTATIONS
+from service.triage.emergency import detect_emergency, guidance, observations
+from service.triage.red_flags import BODY_SYSTEMS, PRESENTATIONS
 
 # One presentation per body system, each in a voice of its own.
 BY_SYSTEM = {

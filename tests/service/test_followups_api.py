@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
-from service.citations import consistency_problems
-from service.index import LoadedIndex
-from service.models import Audience, FollowupAnswer
-from service.texts import DISCLAIMERS
+from service.answering.citations import consistency_problems
+from service.answering.wording import DISCLAIMERS
+from service.retrieval.index import LoadedIndex
+from service.schema import Audience, FollowupAnswer
 from tests.service.helpers import ANSWERED, EMERGENCY, INSUFFICIENT, OUT_OF_SCOPE, markers, parse_sse
 
 EVERY_STATUS = [

@@ -1,4 +1,4 @@
-"""Operational guards (service/guards.py): per-client rate limit, bound on concurrent answers, timeout.
+"""Operational guards (service/http/guards.py): per-client rate limit, bound on concurrent answers, timeout.
 
 Answers are held in flight deterministically by a composer whose gate the test opens (the real
 extractive composer behind it); time for the token buckets comes from a clock the test advances.
@@ -18,10 +18,10 @@ from fastapi.testclient import TestClient
 
 from ingest.embedding import SentenceTransformerEmbedder
 from ingest.settings import Settings
+from service.answering.composition import ExtractiveComposer
 from service.app import create_app
-from service.composition import ExtractiveComposer
-from service.guards import RateLimitMiddleware, TokenBuckets
-from service.models import DraftItem, Passage, Query
+from service.handoffs import DraftItem, Passage, Query
+from service.http.guards import RateLimitMiddleware, TokenBuckets
 from tests.service.helpers import ANSWERED
 
 

@@ -22,7 +22,7 @@ from ingest.layout import DataDir
 from ingest.pipeline import IngestReport, run_ingest
 from ingest.settings import ChromaSettings, ServiceSettings, Settings
 from service.app import create_app
-from service.state import ServiceState
+from service.runtime.state import ServiceState
 from tests.ingest.articles import write_article, write_corpus
 from tests.ingest.faults import add_reused_article, truncate_embeddings
 from tests.ingest.test_cli import _index_command, _vademecum

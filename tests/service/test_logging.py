@@ -14,7 +14,8 @@ from fastapi.testclient import TestClient
 from ingest.embedding import SentenceTransformerEmbedder
 from ingest.settings import ServiceSettings, Settings
 from service.app import create_app
-from service.logs import ACCESS, JsonFormatter
+from service.http.access_log import ACCESS
+from service.logs import JsonFormatter
 from tests.service.helpers import ANSWERED
 
 SECRET_QUESTION = "Which anticoagulant is preferred for non-valvular atrial fibrillation zebra-marker?"

@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 from ingest.embedding import SentenceTransformerEmbedder
 from ingest.settings import Settings
 from service.app import create_app
-from service.index import LoadedIndex
+from service.retrieval.index import LoadedIndex
 from tests.service.helpers import ANSWERED
 
 

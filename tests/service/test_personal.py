@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from service.personal import strip_personal_details
+from service.triage.personal_details import strip_personal_details
 
 
 @pytest.mark.parametrize(

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from ingest.embedding import SentenceTransformerEmbedder, Vectors
-from service.query_vectors import QueryVectorizer, RecentQuestions, combine
+from service.retrieval.query_vectors import QueryVectorizer, RecentQuestions, combine
 
 ARTICLE_QUESTION = "How should anticoagulation be managed in atrial fibrillation?"
 PREVIOUS = "Which anticoagulant is preferred for non-valvular AF?"

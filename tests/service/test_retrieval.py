@@ -8,9 +8,10 @@ from fastapi.testclient import TestClient
 
 from ingest.embedding import SentenceTransformerEmbedder
 from ingest.models import ReferenceType
-from service.index import LoadedIndex
-from service.models import Filters, Query
-from service.retrieval import Mode, Retriever, chroma_where, chunk_passes
+from service.handoffs import Query
+from service.retrieval.index import LoadedIndex
+from service.retrieval.retriever import Mode, Retriever, chroma_where, chunk_passes
+from service.schema import Filters
 from tests.service.helpers import INSUFFICIENT, require_articles
 
 AF = "atrial-fibrillation-anticoagulation"

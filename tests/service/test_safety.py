@@ -6,13 +6,15 @@ import pytest
 from fastapi.testclient import TestClient
 
 from ingest.embedding import SentenceTransformerEmbedder
-from service.answering import AnswerService
-from service.emergency import detect_emergency
-from service.index import LoadedIndex
-from service.models import Audience, FollowupRequest, Query
-from service.retrieval import Retrieval
-from service.safety import contains_injection, edit_distance, strip_injection
-from service.texts import DISCLAIMERS, OUT_OF_SCOPE
+from service.answering.pipeline import AnswerService
+from service.answering.wording import DISCLAIMERS, OUT_OF_SCOPE
+from service.handoffs import Query
+from service.retrieval.index import LoadedIndex
+from service.retrieval.retriever import Retrieval
+from service.schema import Audience, FollowupRequest
+from service.triage.concepts import edit_distance
+from service.triage.emergency import detect_emergency
+from service.triage.injection import contains_injection, strip_injection
 
 PATIENT_EMERGENCIES = [
     "im having chest pain and can't breath",

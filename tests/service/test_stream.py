@@ -9,13 +9,14 @@ from fastapi.testclient import TestClient
 
 from ingest.embedding import SentenceTransformerEmbedder
 from ingest.settings import Settings
-from service.answering import AnswerService
+from service.answering.citations import consistency_problems
+from service.answering.composition import ExtractiveComposer
+from service.answering.pipeline import AnswerService
+from service.answering.wording import COMPOSITION_FAILED
 from service.app import create_app
-from service.citations import consistency_problems
-from service.composition import ExtractiveComposer
-from service.index import LoadedIndex
-from service.models import DraftItem, FollowupAnswer, FollowupRequest, Passage, Query
-from service.texts import COMPOSITION_FAILED
+from service.handoffs import DraftItem, Passage, Query
+from service.retrieval.index import LoadedIndex
+from service.schema import FollowupAnswer, FollowupRequest
 from tests.service.helpers import ANSWERED, markers, parse_sse
 
 STREAM_ORDER = ["meta", "citations", "references", "related", "disclaimer"]

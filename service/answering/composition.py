@@ -1,0 +1,62 @@
+"""Composers turn retrieved passages into quoted items under headings. The default is extractive and offline.
+
+A composer only chooses and orders passages (or, for a generative one, writes text backed by them);
+numbering, references, the disclaimer and the related questions are attached afterwards by
+`service.answering.pipeline` and `service.answering.citations.finalize`, so no composer can drop or invent them.
+A generative composer implements the same `stream` method and yields its items as it writes them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Protocol
+
+from service.handoffs import DraftItem, Passage, Query
+
+
+class Composer(Protocol):
+    def stream(self, query: Query, passages: list[Passage], max_citations: int) -> Iterator[DraftItem | str]:
+        """Yield headings (str) and items as they are produced; a generative composer streams here."""
+        ...
+
+
+@dataclass(frozen=True)
+class ExtractiveComposer:
+    """Quote the passages that answer the question, best first, grouped by the section they come from.
+
+    Passages are quoted exactly as the article states them, never reworded. Only passages that cite a
+    reference are quoted: an answer never carries a statement it cannot attribute.
+    """
+
+    # A passage is used when its relevance is within this margin of the best one...
+    margin: float = 0.12
+    # ...and its similarity to the question is at least this.
+    min_similarity: float = 0.30
+
+    def select(self, passages: list[Passage], max_citations: int) -> list[Passage]:
+        citable = [p for p in passages if p.chunk.citations and p.similarity >= self.min_similarity]
+        if not citable:
+            return []
+        best = max(p.relevance for p in citable)
+        chosen = [p for p in citable if p.relevance >= best - self.margin]
+        # The strongest article leads; passages from other articles follow, each group best first.
+        lead_article = max(chosen, key=lambda p: p.relevance).chunk.article_id
+        chosen.sort(key=lambda p: (p.chunk.article_id != lead_article, -p.relevance))
+        return chosen[:max_citations]
+
+    def stream(self, query: Query, passages: list[Passage], max_citations: int) -> Iterator[DraftItem | str]:
+        chosen = self.select(passages, max_citations)
+        if not chosen:
+            return
+        direct, rest = chosen[0], chosen[1:]
+        yield DraftItem(text=direct.chunk.text, passage=direct)
+        sections: dict[tuple[str, str], list[Passage]] = {}
+        for passage in rest:
+            sections.setdefault((passage.chunk.article_title, passage.chunk.section), []).append(passage)
+        several_articles = len({article for article, _ in sections} | {direct.chunk.article_title}) > 1
+        for (article_title, section), members in sections.items():
+            if len(rest) > 2 or several_articles:
+                yield f"{section} ({article_title})" if several_articles else section
+            for passage in members:
+                yield DraftItem(text=passage.chunk.text, passage=passage)

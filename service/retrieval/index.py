@@ -1,0 +1,207 @@
+"""The read side of an index version: everything a request needs, opened once and kept in memory.
+
+A request only embeds its question; passages, their vectors, the BM25 index, the question index,
+the articles and the corpus vocabulary were all computed at ingest (or once, here, at load) and are
+kept in memory.
+
+Dense search has two paths with the same results. With metadata filters it always asks Chroma, so
+the filter is evaluated inside the store (`where`). Without filters, and when the index is small
+enough for an exact scan to beat a round trip through Chroma, it is one matrix-vector product over
+the passage vectors already in memory: exact, and a fraction of a millisecond for the bundled corpus.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from chromadb.api import ClientAPI
+from chromadb.api.models.Collection import Collection
+
+from ingest.bm25 import Bm25Index
+from ingest.embedding import Embedder, Vectors, default_model_path
+from ingest.layout import DataDir
+from ingest.models import Article, Chunk
+from ingest.settings import ChromaSettings
+from ingest.store import make_client, open_collection
+from ingest.version import (
+    BM25_DIR,
+    CHROMA_DIR,
+    EMBEDDINGS,
+    QUESTION_EMBEDDINGS,
+    IndexedQuestion,
+    Manifest,
+    read_articles,
+    read_chunks,
+    read_manifest,
+    read_questions,
+    read_vectors,
+)
+from service.triage.lexical_checks import TermChecker, model_vocabulary
+from service.triage.scope import vocabulary
+
+# Up to this many rows, an unfiltered dense search scans the in-memory vectors instead of asking Chroma:
+# below it the scan reads a few MB and wins; above it (MedQuAD) the HNSW index reads far less memory.
+EXACT_SEARCH_MAX_ROWS = 20_000
+
+
+class IndexMismatchError(Exception):
+    """The index was built with another embedding model than the one configured."""
+
+
+@dataclass
+class LoadedIndex:
+    directory: Path
+    manifest: Manifest
+    articles: dict[str, Article]
+    chunks: list[Chunk]
+    rows: dict[str, int]
+    vectors: Vectors
+    bm25: Bm25Index
+    questions: list[IndexedQuestion]
+    question_vectors: Vectors
+    client: ClientAPI
+    passages: Collection
+    article_rows: dict[str, list[int]]
+    # The question collection, for question matching over a large index (None: scan the vectors).
+    question_collection: Collection | None = None
+    # Normalised words of the corpus: what the scope check counts as known.
+    words: frozenset[str] = frozenset()
+    # What the corpus can speak about (unknown-term check); None disables the check.
+    terms: TermChecker | None = None
+    # Each article's title and question, case-folded, for the title match of article search.
+    folded_titles: dict[str, str] = field(default_factory=dict)
+    exact_search_max_rows: int = EXACT_SEARCH_MAX_ROWS
+    chroma_queries: int = field(default=0, compare=False)
+
+    @property
+    def version(self) -> str:
+        return self.manifest.version
+
+    def dense_search(self, vector: Vectors, k: int, where: dict[str, Any] | None) -> list[tuple[int, float]]:
+        """(row, cosine similarity) of the k nearest passages; a filter is evaluated by Chroma itself."""
+        k = min(k, len(self.chunks))
+        if k <= 0:
+            return []
+        if where is None and len(self.chunks) <= self.exact_search_max_rows:
+            return self.exact_search(vector, k)
+        return self.chroma_search(vector, k, where)
+
+    def exact_search(self, vector: Vectors, k: int) -> list[tuple[int, float]]:
+        similarities = self.vectors @ vector
+        return top_scores(similarities, k)
+
+    def chroma_search(self, vector: Vectors, k: int, where: dict[str, Any] | None) -> list[tuple[int, float]]:
+        self.chroma_queries += 1
+        result = self.passages.query(
+            query_embeddings=[vector.tolist()], n_results=k, where=where, include=["distances"]
+        )
+        ids = result["ids"][0]
+        distances = (result.get("distances") or [[]])[0]
+        return [(self.rows[i], 1.0 - float(d)) for i, d in zip(ids, distances, strict=True) if i in self.rows]
+
+    def bm25_search(self, text: str, k: int, mask: np.ndarray | None) -> list[tuple[int, float]]:
+        """(row, score) of the k best BM25 passages with a positive score; `mask` (0/1 per row) filters.
+
+        Scores every passage (a sparse sum over the query's terms) and selects the top k here, which
+        avoids the per-call thread pool and progress bars of `bm25s.BM25.retrieve`.
+        """
+        if not self.chunks:
+            return []
+        try:
+            scores = self.bm25.scores(text)
+        except IndexError:  # no query term survives tokenisation (stopwords only)
+            return []
+        if mask is not None:
+            scores = scores * mask
+        return [(row, score) for row, score in top_scores(scores, k) if score > 0]
+
+    def question_search(self, vector: Vectors, k: int) -> list[tuple[int, float]]:
+        """(position in `questions`, cosine similarity) of the k questions closest to `vector`."""
+        if len(self.questions) <= self.exact_search_max_rows or self.question_collection is None:
+            return top_scores(self.question_vectors @ vector, k)
+        result = self.question_collection.query(
+            query_embeddings=[vector.tolist()], n_results=min(k, len(self.questions)), include=["distances"]
+        )
+        distances = (result.get("distances") or [[]])[0]
+        return [(int(i[1:]), 1.0 - float(d)) for i, d in zip(result["ids"][0], distances, strict=True)]
+
+    def close(self) -> None:
+        close = getattr(self.client, "close", None)
+        if callable(close):
+            close()
+
+
+def top_scores(scores: np.ndarray, k: int) -> list[tuple[int, float]]:
+    """(index, score) of the k highest scores, best first, without sorting everything."""
+    k = min(k, len(scores))
+    if k <= 0:
+        return []
+    if k < len(scores):
+        part = np.argpartition(-scores, k - 1)[:k]
+        order = part[np.argsort(-scores[part], kind="stable")]
+    else:
+        order = np.argsort(-scores, kind="stable")
+    return [(int(i), float(scores[i])) for i in order]
+
+
+def open_index(data_dir: DataDir, embedder: Embedder, chroma: ChromaSettings) -> LoadedIndex:
+    directory = data_dir.active_version_dir()
+    manifest = read_manifest(directory)
+    if manifest.model_name != embedder.model_name:
+        raise IndexMismatchError(
+            f"index {manifest.version} was built with {manifest.model_name}, but the configured model is "
+            f"{embedder.model_name}: run `vademecum ingest --rebuild`"
+        )
+    chunks = read_chunks(directory)
+    articles = read_articles(directory)
+    questions = read_questions(directory)
+    client = make_client(chroma, directory / CHROMA_DIR if chroma.mode == "embedded" else None)
+    article_rows: dict[str, list[int]] = {}
+    for row, chunk in enumerate(chunks):
+        article_rows.setdefault(chunk.article_id, []).append(row)
+    texts = [chunk.text for chunk in chunks] + [f"{a.title} {a.question}" for a in articles.values()]
+    words = vocabulary(texts)
+    return LoadedIndex(
+        directory=directory,
+        manifest=manifest,
+        articles=articles,
+        chunks=chunks,
+        rows={chunk.id: row for row, chunk in enumerate(chunks)},
+        vectors=np.ascontiguousarray(read_vectors(directory / EMBEDDINGS), dtype=np.float32),
+        bm25=Bm25Index(directory / BM25_DIR),
+        questions=questions,
+        question_vectors=np.ascontiguousarray(read_vectors(directory / QUESTION_EMBEDDINGS), dtype=np.float32),
+        client=client,
+        passages=open_collection(client, manifest.passages_collection, embedder),
+        article_rows=article_rows,
+        question_collection=(
+            open_collection(client, manifest.questions_collection, embedder)
+            if len(questions) > EXACT_SEARCH_MAX_ROWS
+            else None
+        ),
+        words=words,
+        terms=_term_checker(words, embedder),
+        folded_titles={a.id: f"{a.title}\n{a.question}".casefold() for a in articles.values()},
+    )
+
+
+def _term_checker(words: frozenset[str], embedder: Embedder) -> TermChecker | None:
+    """The unknown-term check needs the model's vocabulary to tell ordinary words from specific terms."""
+    common = model_vocabulary(model_directory(embedder))
+    return TermChecker.build(words, common) if common else None
+
+
+def model_directory(embedder: Embedder) -> Path | None:
+    """The local directory of the embedding model, when it has one."""
+    reference = getattr(embedder, "model_reference", None)
+    if isinstance(reference, str) and reference and Path(reference).is_dir():
+        return Path(reference)
+    if embedder.model_name == "all-MiniLM-L6-v2":
+        try:
+            return Path(default_model_path())
+        except ImportError:
+            return None
+    return None

@@ -1,0 +1,23 @@
+"""Deterministic checks on a question, all lexical, no model: what it is before (and beside) retrieval.
+
+`emergency` (presentations by body system from `red_flags`, over the concept lexicon of
+`symptom_concepts` and `situation_concepts` read by `concepts`, and a generic acuity layer), `injection`
+(instructions aimed at the system), `scope` (only non-medical tasks and rule changes are out of scope),
+`lexical_checks` (does the corpus use the question's terms and speak about its population and age group),
+`asked` (the entity and the facet a question asks for), `personal_details` (names and numbers left out of
+the search), and `words` (the word normalisation they share).
+"""
+
+__all__ = [
+    "asked",
+    "concepts",
+    "emergency",
+    "injection",
+    "lexical_checks",
+    "personal_details",
+    "red_flags",
+    "scope",
+    "situation_concepts",
+    "symptom_concepts",
+    "words",
+]

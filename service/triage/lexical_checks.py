@@ -1,0 +1,245 @@
+"""Does the corpus speak about what the question asks? Two lexical checks that catch near misses.
+
+Similarity alone cannot tell "what dose of apixaban?" (answered) from "what dose of andexanet to
+reverse apixaban?" (not answered: the corpus never mentions andexanet): both are close to the
+apixaban passages. So before an answer is composed:
+
+- **Unknown terms.** A question word the corpus never uses (not even as a typo, another spelling,
+  a plural or a known synonym), and that is not an ordinary English word, names something the
+  corpus cannot speak about ("plazomicin", "palivizumab"): the service abstains and says so.
+  Ordinary words are the whole-word entries of the embedding model's own vocabulary ("tomorrow",
+  "scanner"), so only rare, specific terms count.
+- **Populations.** A question about a population (pregnancy, breastfeeding, children, older adults,
+  kidney disease) is answered only from passages that mention it, or from an article about it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import Stemmer
+
+from service.triage.scope import FOLLOWUP_WORDS, STOPWORDS, is_generic_medical_word
+from service.triage.words import fold_sounds, normalise
+
+# Other names of the same thing, in the spelling the question may use -> the one the corpus may use.
+SYNONYMS: dict[str, tuple[str, ...]] = {
+    "epinephrine": ("adrenaline",),
+    "norepinephrine": ("noradrenaline",),
+    "acetaminophen": ("paracetamol",),
+    "tylenol": ("paracetamol",),
+    "dextrose": ("glucose",),
+    "albuterol": ("salbutamol",),
+    "lidocaine": ("lignocaine",),
+    "miralax": ("macrogol", "polyethylene"),
+    "movicol": ("macrogol", "polyethylene"),
+    "peg": ("polyethylene", "macrogol"),
+    "lumpectomy": ("breast", "conserving"),
+    "klebsiella": ("enterobacterales",),
+    "ecoli": ("coli",),
+    "coumadin": ("warfarin",),
+    "eliquis": ("apixaban",),
+    "xarelto": ("rivaroxaban",),
+    "pradaxa": ("dabigatran",),
+    "lasix": ("furosemide",),
+    "advil": ("ibuprofen",),
+    "motrin": ("ibuprofen",),
+    "epipen": ("adrenaline", "auto"),
+    "parkland": ("fluid", "resuscitation"),
+}
+
+# Populations and the word stems that name them (matched against stems of normalised text).
+POPULATIONS: dict[str, tuple[str, ...]] = {
+    "pregnancy": ("pregnan", "gestat", "trimest", "antenat", "obstetr", "fetus", "fetal", "foetal"),
+    "breastfeeding": ("breastfe", "breast fe", "lactat", "nursing mother"),
+    "children": (
+        "child",
+        "paediatr",
+        "pediatr",
+        "infant",
+        "neonat",
+        "newborn",
+        "toddler",
+        "adolesc",
+        "kid ",
+        "kids ",
+    ),
+    "older adults": ("older", "elderly", "geriatr", "frail", "aged 65", "aged 75", "aged 80"),
+    "kidney disease": ("dialysis", "renal", "kidney", "ckd", "creatinine clearance", "egfr"),
+}
+_AGE = re.compile(r"\b(\d{1,3})[ -]?(year|yr|month|week|day)s?[ -]?old\b")
+_WORD = re.compile(r"[a-z0-9]+")
+_ADJECTIVE = re.compile(r"(ular|ical|ic|al|ous|ary|ory|ive)$")
+# Too short to tell a term from an abbreviation the corpus spells out (svc, nebs, sats).
+MIN_TERM_CHARS = 5
+
+
+@dataclass(frozen=True)
+class AgeBand:
+    """The ages (in years) a text speaks of, and whether it excludes pregnancy."""
+
+    low: float = 0.0
+    high: float = 200.0
+    not_pregnant: bool = False
+
+    def conflicts(self, other: AgeBand) -> bool:
+        return self.high <= other.low or other.high <= self.low
+
+
+_ANY_AGE = AgeBand()
+# What an article's title says about whom it is for: "in Adults", "in Children", "Younger Than 3 Months".
+_TITLE_BANDS = (
+    (re.compile(r"\b(younger than|under) (\d+) months?\b"), None),
+    (re.compile(r"\b(older adults?|elderly|older person|older people)\b"), AgeBand(65, 200)),
+    (re.compile(r"\b(infants?|newborns?|neonates?)\b"), AgeBand(0, 2)),
+    (re.compile(r"\b(children|child|paediatric|pediatric)\b"), AgeBand(0, 16)),
+    (re.compile(r"\badults?\b"), AgeBand(16, 200)),
+)
+_QUESTION_AGE = re.compile(
+    r"\b(\d{1,3})[ -]?(year|yr|month|week|day)s?[ -]?old\b|\b(\d{1,3}) ?(yo|y o)\b|\baged (\d{1,3})\b"
+    r"|\bat (\d{1,2}) (month|week)s?\b"
+)
+_QUESTION_WORDS = (
+    (re.compile(r"\b(an adult|adults|adult|grown up)\b"), AgeBand(16, 200)),
+    (re.compile(r"\b(elderly|older adult|older person|older people)\b"), AgeBand(65, 200)),
+    (re.compile(r"\b(child|children|kid|kids|toddler|paediatric|pediatric|paeds|peds)\b"), AgeBand(0, 16)),
+)
+
+
+def article_band(title: str, question: str) -> AgeBand:
+    """Whom an article is for, from its title and question (any age when they do not say)."""
+    text = normalise(f"{title} {question}")
+    not_pregnant = bool(re.search(r"\bnon pregnant\b", text))
+    for pattern, band in _TITLE_BANDS:
+        match = pattern.search(text)
+        if match:
+            if band is None:
+                return AgeBand(0, int(match.group(2)) / 12, not_pregnant)
+            return AgeBand(band.low, band.high, not_pregnant)
+    return AgeBand(not_pregnant=not_pregnant)
+
+
+def question_band(text: str) -> AgeBand | None:
+    """The age a question gives, or names ("an adult", "my toddler"); None when it does not say."""
+    folded = normalise(text)
+    match = _QUESTION_AGE.search(folded)
+    if match:
+        number = int(match.group(1) or match.group(3) or match.group(5) or match.group(6))
+        unit = match.group(2) or match.group(7) or "year"
+        years = number / {"year": 1, "yr": 1, "month": 12, "week": 52, "day": 365}[unit]
+        return AgeBand(years, years + 0.01)
+    for pattern, band in _QUESTION_WORDS:
+        if pattern.search(folded):
+            return band
+    return None
+
+
+def populations(text: str) -> set[str]:
+    """The populations a text names, including ages ("a 3-year-old" is a child, "an 82 year old" older)."""
+    folded = f" {normalise(text)} "
+    found = {name for name, stems in POPULATIONS.items() if any(f" {stem}" in folded for stem in stems)}
+    for match in _AGE.finditer(folded):
+        years = int(match.group(1)) if match.group(2) in ("year", "yr") else 0
+        if years < 16:
+            found.add("children")
+        elif years >= 75:
+            found.add("older adults")
+    return found
+
+
+@dataclass(frozen=True)
+class TermChecker:
+    """What the corpus can speak about, built once per index version."""
+
+    vocabulary: frozenset[str]
+    stems: frozenset[str]
+    common: frozenset[str]
+    # A one-deletion neighbourhood of the vocabulary, for typos: variant -> words.
+    neighbours: dict[str, tuple[str, ...]]
+    prefixes: frozenset[str]
+
+    @classmethod
+    def build(cls, vocabulary: Iterable[str], common: Iterable[str]) -> TermChecker:
+        words = frozenset(vocabulary)
+        stemmer = Stemmer.Stemmer("english")
+        stems = frozenset(stemmer.stemWords(list(words))) | frozenset(fold_sounds(w) for w in words)
+        neighbours: dict[str, list[str]] = {}
+        prefixes: set[str] = set()
+        for word in words:
+            if len(word) < MIN_TERM_CHARS or word.isdigit():
+                continue
+            folded = fold_sounds(word)
+            for variant in {folded, *(folded[:i] + folded[i + 1 :] for i in range(len(folded)))}:
+                neighbours.setdefault(variant, []).append(word)
+            prefixes.update(word[:n] for n in range(4, len(word)))
+        return cls(
+            vocabulary=words,
+            stems=stems,
+            common=frozenset(common),
+            neighbours={k: tuple(v) for k, v in neighbours.items()},
+            prefixes=frozenset(prefixes),
+        )
+
+    def unknown_terms(self, question: str) -> list[str]:
+        """The specific terms of `question` that the corpus never uses, in question order."""
+        stemmer = _stemmer()
+        unknown: list[str] = []
+        for word in _WORD.findall(normalise(question)):
+            if (
+                len(word) < MIN_TERM_CHARS
+                or word.isdigit()
+                or word in STOPWORDS
+                or word in FOLLOWUP_WORDS
+                or word in unknown
+                or is_generic_medical_word(word)
+            ):
+                continue
+            stem = stemmer.stemWord(word)
+            if word in self.common or stem in self.common or self.knows(word, stem):
+                continue
+            if any(
+                all(self.knows(s, stemmer.stemWord(s)) for s in synonym.split()) for synonym in SYNONYMS.get(word, ())
+            ):
+                continue
+            unknown.append(word)
+        return unknown
+
+    def knows(self, word: str, stem: str) -> bool:
+        folded = fold_sounds(word)
+        if word in self.vocabulary or stem in self.stems or folded in self.stems:
+            return True
+        # "chemo" begins "chemotherapy"; "asthmatic" continues "asthma".
+        start = max(MIN_TERM_CHARS, len(word) - 4)
+        if word in self.prefixes or any(word[:n] in self.vocabulary for n in range(start, len(word))):
+            return True
+        # An adjective of a corpus noun: "valvular" (valve), "hyperglycaemic" (hyperglycaemia).
+        root = _ADJECTIVE.sub("", word)
+        if root != word and len(root) >= 4 and root in self.prefixes:
+            return True
+        # A typo: one edit (or a swap) away from a corpus word of similar length.
+        variants = {folded, *(folded[:i] + folded[i + 1 :] for i in range(len(folded)))}
+        return any(variant in self.neighbours for variant in variants)
+
+
+def model_vocabulary(model_dir: Path | None) -> frozenset[str]:
+    """Whole-word entries of a WordPiece vocabulary (`vocab.txt`): the model's ordinary words."""
+    if model_dir is None:
+        return frozenset()
+    path = model_dir / "vocab.txt"
+    if not path.is_file():
+        return frozenset()
+    with path.open(encoding="utf-8") as handle:
+        return frozenset(token for token in (line.strip() for line in handle) if token.isalpha())
+
+
+_STEMMER: Stemmer.Stemmer | None = None
+
+
+def _stemmer() -> Stemmer.Stemmer:
+    global _STEMMER
+    if _STEMMER is None:
+        _STEMMER = Stemmer.Stemmer("english")
+    return _STEMMER
