@@ -29,7 +29,7 @@ from service.triage.emergency import guidance as emergency_guidance
 from service.triage.injection import contains_injection, strip_injection
 from service.triage.lexical_checks import populations
 from service.triage.personal_details import strip_personal_details
-from service.triage.scope import Scope, assess_scope
+from service.triage.scope import Scope, assess_scope, changes_the_rules, is_non_medical_task
 
 log = logging.getLogger("vademecum.service")
 
@@ -154,6 +154,9 @@ class AnswerService:
         article = self.index.articles.get(request.article_id) if request.article_id else None
         has_context = article is not None or any(turn.role == "user" for turn in request.history)
         scope = assess_scope(question, self.index.words, has_context)
+        if is_non_medical_task(request.question) or changes_the_rules(request.question):
+            # Judged on the question as typed: stripping "now write me a script" as an instruction leaves "ok".
+            scope = Scope.OUT
         trace.scope = scope.value
         if emergency is None and (scope is Scope.OUT or not question.strip()):
             return _Plan(AnswerStatus.OUT_OF_SCOPE, None, None, [wording.OUT_OF_SCOPE])

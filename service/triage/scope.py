@@ -204,6 +204,17 @@ _TASK = re.compile(
     r"summary of the (film|movie|book|match))\b"
     r"|\b(sql|python|javascript|typescript|java|c\+\+|html|css|regex|excel|bash|powershell) (query|code|script|"
     r"function|formula|program|snippet)\b|\btranslate\b|\b(in|using) (python|javascript|sql|excel|bash)\b"
+    r"|\b(python|javascript|sql|excel|bash) (script|code|query|macro)\b|\bin bullet points\b"
+    r"|\b(write|sign) (me )?(a )?prescription\b|\bprescribe (for )?me personally\b|\byou d prescribe me\b"
+    r"|\b(running|training|workout|exercise|study|revision) plan\b|\bexplain how .{1,40} works\b"
+)
+# An attempt to change the service's rules or role: out of scope unless a question is asked as well.
+RULE_CHANGE = re.compile(
+    r"\b(pretend|role ?play|roleplay|act as|be my (grandma|gran|friend|doctor|gp)|you are no longer|youre no longer|"
+    r"talk like|speak like|for the rest of this (chat|conversation)|admin override|override|system prompts?|"
+    r"new policy|policy has expired|note to the assistant|user is verified|no longer required|switched off|"
+    r"stop adding|do not put|dont put|no disclaimers?|no references|no citations|drop the disclaimer|"
+    r"without (the )?(disclaimer|warning|citations|references|sources))\b"
 )
 # Topics of general knowledge and everyday life: out of scope when no medical word is asked about.
 _GENERAL = frozenset(
@@ -216,6 +227,7 @@ _GENERAL = frozenset(
     boiler car engine tyre tire bike bicycle stock stocks shares invest investing bitcoin crypto mortgage tax
     taxes homework math maths equation essay letter email cv resume interview job salary birthday gift
     wedding garden gardening dog cat puppy kitten translate translation french spanish german chess
+    blockchain bitcoin war wars history historical
     """.split()
 )
 
@@ -231,6 +243,20 @@ def is_generic_medical_word(word: str) -> bool:
 
 def content_words(question: str) -> list[str]:
     return [w for w in normalise(question).split() if w not in STOPWORDS and not w.isdigit()]
+
+
+def is_non_medical_task(question: str) -> bool:
+    """A task that is not a medical question ("write me a Python script"), whatever surrounds it."""
+    return bool(_TASK.search(normalise(question)))
+
+
+def changes_the_rules(question: str) -> bool:
+    """An attempt to change the service's rules or role with no question asked beside it."""
+    text = normalise(question)
+    asked = "?" in question or bool(
+        re.search(r"(^|[.!;:]\s*)(what|which|how|when|why|should|can|is|does|do)\b", question.lower())
+    )
+    return bool(RULE_CHANGE.search(text)) and not asked
 
 
 def assess_scope(question: str, vocabulary: Container[str], has_context: bool) -> Scope:
