@@ -54,6 +54,17 @@ def _concept_terms() -> dict[str, tuple[Terms, ...]]:
     }
 
 
+@lru_cache(maxsize=1)
+def _alternatives_by_first_word() -> dict[str, tuple[tuple[str, Terms], ...]]:
+    """First word of an alternative -> (concept, alternative): a question looks only at what its words begin."""
+    index: dict[str, list[tuple[str, Terms]]] = {}
+    for name, alternatives in _concept_terms().items():
+        for alternative in alternatives:
+            if alternative:
+                index.setdefault(alternative[0], []).append((name, alternative))
+    return {word: tuple(entries) for word, entries in index.items()}
+
+
 def find_concepts(text: str) -> frozenset[str]:
     """The concepts `text` expresses; see the module docstring."""
     words = concept_words(text)
@@ -61,10 +72,12 @@ def find_concepts(text: str) -> frozenset[str]:
     for position, word in enumerate(words):
         for term in _terms_for_word(word):
             positions.setdefault(term, []).append(position)
-    found = set()
-    for name, alternatives in _concept_terms().items():
-        if any(_occurs(alternative, positions, words) for alternative in alternatives):
-            found.add(name)
+    by_first = _alternatives_by_first_word()
+    found: set[str] = set()
+    for term in positions:
+        for name, alternative in by_first.get(term, ()):
+            if name not in found and _occurs(alternative, positions, words):
+                found.add(name)
     return frozenset(found)
 
 

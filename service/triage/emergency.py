@@ -257,8 +257,8 @@ def detect_emergency(question: str, *, weak_cues: bool = True) -> Emergency | No
     concepts = concepts | populations(text, concepts) | observations(text)
     asking = "?" in question or bool(_INTERROGATIVE.search(question))
     frame = Frame.read(text, weak_cues, asking, findings=len(re.split(r"[,;+]", question)))
-    for presentation in _MOST_SPECIFIC_FIRST:
-        if frame.allows(presentation.kind) and _matches(presentation, concepts):
+    for presentation, groups in _MOST_SPECIFIC_FIRST:
+        if all(group & concepts for group in groups) and frame.allows(presentation.kind):
             return _emergency(presentation, concepts)
     if frame.allows(Kind.SYMPTOM):
         return acuity(concepts)
@@ -267,11 +267,9 @@ def detect_emergency(question: str, *, weak_cues: bool = True) -> Emergency | No
 
 # Crises first, then presentations of more concepts before those of fewer: a swollen tongue with
 # breathlessness after a peanut is anaphylaxis before it is "a breathing difficulty".
-_MOST_SPECIFIC_FIRST = sorted(PRESENTATIONS, key=lambda p: (p.kind is not Kind.CRISIS, -len(p.groups)))
-
-
-def _matches(presentation: Presentation, concepts: frozenset[str]) -> bool:
-    return all(group & concepts for group in presentation.groups)
+_MOST_SPECIFIC_FIRST = tuple(
+    (p, p.groups) for p in sorted(PRESENTATIONS, key=lambda p: (p.kind is not Kind.CRISIS, -len(p.groups)))
+)
 
 
 def _emergency(presentation: Presentation, concepts: frozenset[str]) -> Emergency:
