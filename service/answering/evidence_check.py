@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 from service.handoffs import Passage
 from service.retrieval.index import LoadedIndex
-from service.triage.asked import Asked, CorpusTerms, EvidenceText
+from service.triage.asked import Asked, CorpusTerms, EvidenceText, lexically_supported
 from service.triage.lexical_checks import AgeBand, article_band, populations, question_band
 
 _NOT_PREGNANT = re.compile(r"\b(not|non|isn'?t|isnt)[ -]pregnant\b")
@@ -32,6 +32,10 @@ class EvidenceCheck:
         if band is None and not pregnant:
             return None
         asked = populations(question)
+        if band is not None and band.high <= 16:
+            asked.add("children")
+        elif band is not None and band.low >= 65:
+            asked.add("older adults")
         return [
             p
             for p in passages
@@ -40,13 +44,21 @@ class EvidenceCheck:
 
     def unaddressed(self, question: str, evidence: Sequence[Passage], reading: str | None) -> list[str]:
         """What the question asks that neither the evidence's articles nor the article being read speak of."""
+        articles = {p.chunk.article_id for p in evidence} | ({reading} if reading else set())
+        return Asked.read(question, self.corpus).unaddressed([self._evidence_text(i) for i in sorted(articles)])
+
+    def supported(self, question: str, passages: Sequence[Passage]) -> bool:
+        """The question's rare corpus words all occur in one citable passage (see asked.lexically_supported)."""
+        return lexically_supported(question, self.corpus, [p.chunk.text for p in passages if p.chunk.citations][:5])
+
+    @property
+    def corpus(self) -> CorpusTerms:
         if self._corpus is None:
             self._corpus = CorpusTerms.build(
                 (self._article_text(i) for i in self.index.articles),
                 self.index.terms.common if self.index.terms else (),
             )
-        articles = {p.chunk.article_id for p in evidence} | ({reading} if reading else set())
-        return Asked.read(question, self._corpus).unaddressed([self._evidence_text(i) for i in sorted(articles)])
+        return self._corpus
 
     def _evidence_text(self, article_id: str) -> EvidenceText:
         cached = self._texts.get(article_id)

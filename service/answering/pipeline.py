@@ -186,7 +186,11 @@ class AnswerService:
             return _Plan(
                 AnswerStatus.EMERGENCY, query, retrieval, [guidance], compose=best >= self.policy.abstain_below
             )
-        if scope is Scope.UNSURE and best < self.policy.unsure_answer_above:
+        if (
+            scope is Scope.UNSURE
+            and best < self.policy.unsure_answer_above
+            and not self.evidence_check.supported(query.question, retrieval.passages)
+        ):
             return _Plan(AnswerStatus.INSUFFICIENT_EVIDENCE, query, retrieval, [self._searched(query)])
         unknown = self.index.terms.unknown_terms(query.question) if self.index.terms else []
         trace.unknown_terms = unknown
@@ -206,19 +210,24 @@ class AnswerService:
             if retrieval.best_citable_similarity < best:
                 wanted = wanted or ["the age group asked about"]
             best = retrieval.best_citable_similarity
+        lexical = best < self.policy.abstain_below and self.evidence_check.supported(query.question, retrieval.passages)
+        if lexical:
+            # A named score, rule or trial the model does not recognise, found word for word: that is evidence.
+            best = self.policy.abstain_below
         if best < self.policy.abstain_below:
             message = self._searched(query, populations=wanted if wanted else None)
             return _Plan(AnswerStatus.INSUFFICIENT_EVIDENCE, query, retrieval, [message])
-        unaddressed = self._unaddressed(query, retrieval, article.id if article else None)
+        unaddressed = self._unaddressed(query, retrieval, article.id if article else None, lexical)
         trace.unaddressed = unaddressed
         if unaddressed:
             message = self._searched(query, unknown_terms=unaddressed)
             return _Plan(AnswerStatus.INSUFFICIENT_EVIDENCE, query, retrieval, [message])
         return _Plan(AnswerStatus.ANSWERED, query, retrieval, compose=True)
 
-    def _unaddressed(self, query: Query, retrieval: Retrieval, reading: str | None) -> list[str]:
+    def _unaddressed(self, query: Query, retrieval: Retrieval, reading: str | None, lexical: bool) -> list[str]:
         """What the question asks that the evidence to be cited does not speak of (see service.triage.asked)."""
-        cited = [p for p in retrieval.passages if p.chunk.citations and p.similarity >= self.policy.abstain_below]
+        floor = 0.0 if lexical else self.policy.abstain_below
+        cited = [p for p in retrieval.passages if p.chunk.citations and p.similarity >= floor]
         return self.evidence_check.unaddressed(query.question, cited[:DEFAULT_MAX_CITATIONS], reading)
 
     def _covers(self, passage: Passage, wanted: list[str]) -> bool:

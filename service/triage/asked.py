@@ -78,6 +78,7 @@ DRUG_CLASSES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "antifungal": (("antifungal", "antifungals"), ("conazole", "fungin", "amphotericin")),
     "antiemetic": (("antiemetic", "antiemetics"), ("setron", "cyclizine", "metoclopramide", "domperidone")),
     "antipsychotic": (("antipsychotic", "antipsychotics"), ("peridol", "apine", "idone")),
+    "endocrine therapy": (("endocrine", "aromatase", "hormonal", "hormone"), ("trozole", "strozole", "emestane")),
 }
 
 
@@ -176,6 +177,25 @@ class EvidenceText:
             if facets:
                 sentences.append((frozenset(sentence.split()), facets))
         return cls(words=words, stems=frozenset(_stems(words)), sentences=tuple(sentences))
+
+
+def lexically_supported(question: str, corpus: CorpusTerms, passages: Sequence[str]) -> bool:
+    """The question's rare corpus words (a named score, rule or trial: "CURB-65", "PERC", "Cairo-Bishop"),
+    all in one passage: evidence the embedding model may not recognise, as strong as a close match."""
+    words = [w for w in _WORD.findall(normalise(question)) if w not in STOPWORDS and not w.isdigit() and len(w) >= 3]
+    rare = {w for w in words if 0 < corpus.stem_articles.get(_stem(w), 0) <= RARE_ARTICLES}
+    if not rare:
+        return False
+    for text in passages:
+        found = set(_WORD.findall(normalise(text)))
+        stems = set(_stems(found))
+        if all(w in found or _stem(w) in stems for w in rare):
+            return True
+    return False
+
+
+# A word used by at most this many articles names something particular (a score, a rule, a trial).
+RARE_ARTICLES = 2
 
 
 @dataclass(frozen=True)

@@ -22,11 +22,33 @@ from pathlib import Path
 
 import Stemmer
 
+from service.triage.asked import DRUG_CLASSES, drug_classes
 from service.triage.scope import FOLLOWUP_WORDS, STOPWORDS, is_generic_medical_word
 from service.triage.words import fold_sounds, normalise
 
 # Other names of the same thing, in the spelling the question may use -> the one the corpus may use.
 SYNONYMS: dict[str, tuple[str, ...]] = {
+    # Brand names and ward shorthand for drugs the corpus names generically.
+    "voltarol": ("diclofenac", "nsaids"),
+    "voltaren": ("diclofenac", "nsaids"),
+    "nurofen": ("ibuprofen",),
+    "brufen": ("ibuprofen",),
+    "calpol": ("paracetamol",),
+    "panadol": ("paracetamol",),
+    "augmentin": ("amoxicillin",),
+    "tazocin": ("piperacillin",),
+    "valium": ("diazepam",),
+    "ativan": ("lorazepam",),
+    "prozac": ("fluoxetine",),
+    "zoloft": ("sertraline",),
+    "clexane": ("enoxaparin", "lmwh"),
+    "fragmin": ("dalteparin", "lmwh"),
+    "oramorph": ("morphine",),
+    "ventolin": ("salbutamol",),
+    "norad": ("noradrenaline", "norepinephrine"),
+    "benzos": ("benzodiazepine", "benzodiazepines"),
+    "benzo": ("benzodiazepine", "benzodiazepines"),
+    "abx": ("antibiotics",),
     "epinephrine": ("adrenaline",),
     "norepinephrine": ("noradrenaline",),
     "acetaminophen": ("paracetamol",),
@@ -203,6 +225,9 @@ class TermChecker:
             if any(
                 all(self.knows(s, stemmer.stemWord(s)) for s in synonym.split()) for synonym in SYNONYMS.get(word, ())
             ):
+                continue
+            # A drug of a class the corpus speaks of ("letrozole": endocrine therapy) is not unknown to it.
+            if any(w in self.vocabulary for c in drug_classes(word) for w in DRUG_CLASSES[c][0]):
                 continue
             unknown.append(word)
         return unknown

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from service.triage.asked import Asked, CorpusTerms, EvidenceText
+from service.triage.asked import Asked, CorpusTerms, EvidenceText, lexically_supported
 
 ARTICLES = [
     "Ticagrelor or prasugrel is preferred over clopidogrel before primary PCI. Give aspirin 300 mg at once.",
@@ -45,3 +45,12 @@ def test_a_specific_term_other_articles_use_but_the_evidence_does_not_is_unaddre
     asked = Asked.read("amoxicillin for tumour lysis?", CORPUS)
     # "tumour" is a general medical word (context); "lysis" is what only one article speaks of.
     assert asked.unaddressed(evidence(ARTICLES[3])) == ["lysis"]
+
+
+def test_a_rare_named_rule_found_word_for_word_is_lexical_support() -> None:
+    corpus = CorpusTerms.build([*ARTICLES, "The PERC rule rules out PE when all eight criteria are met."])
+    assert lexically_supported("PERC rule criteria?", corpus, ["The PERC rule rules out PE when all eight criteria"])
+
+
+def test_common_words_alone_are_no_lexical_support() -> None:
+    assert not lexically_supported("what are the criteria?", CORPUS, ARTICLES)
