@@ -32,6 +32,7 @@ from service.metrics import Metrics
 from service.models import ERROR_RESPONSES
 from service.reload import Reloader
 from service.state import ServiceState
+from service.web import router as page_router
 
 log = logging.getLogger("vademecum.service")
 
@@ -77,6 +78,7 @@ def create_app(
     app.include_router(followups.router)
     app.include_router(articles.router)
     app.include_router(health.router)
+    app.include_router(page_router)
     admin.install(app)
     _install_error_handlers(app)
     # Innermost of the middlewares: a body is counted as FastAPI reads it, and refused above the limit.
