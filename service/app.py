@@ -24,6 +24,7 @@ from service.http.metrics import Metrics
 from service.logs import configure_logging
 from service.runtime.reload import Reloader
 from service.runtime.state import ServiceState
+from service.web import router as page_router
 
 
 def create_app(
@@ -64,6 +65,7 @@ def create_app(
     app.include_router(articles.router)
     app.include_router(health.router)
     app.include_router(admin.router)
+    app.include_router(page_router)
     install_error_handlers(app)
     # Innermost of the middlewares: a body is counted as FastAPI reads it, and refused above the limit.
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.service.max_body_bytes)
