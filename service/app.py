@@ -23,8 +23,9 @@ from ingest.embedding import Embedder
 from ingest.layout import DataDir
 from ingest.query_encoder import serving_embedder
 from ingest.settings import Settings, get_settings
-from service.api import admin, articles, followups, health
+from service.api import admin, articles, chat, followups, health
 from service.body_limit import BodyLimitMiddleware
+from service.chat.errors import OpenAIErrorMiddleware
 from service.composition import Composer
 from service.guards import install_guards
 from service.logs import configure_logging, failure_fields, log_request
@@ -75,6 +76,7 @@ def create_app(
     )
     app.state.metrics = Metrics.create()
     app.include_router(followups.router)
+    app.include_router(chat.router)
     app.include_router(articles.router)
     app.include_router(health.router)
     admin.install(app)
@@ -83,6 +85,8 @@ def create_app(
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.service.max_body_bytes)
     # Rate limit, concurrency bound, timeout, drain on SIGTERM; inside ObserveMiddleware so refusals are logged.
     install_guards(app, settings)
+    # OpenAI clients read errors in OpenAI's shape, the guards' refusals included (service/chat/errors.py).
+    app.add_middleware(OpenAIErrorMiddleware)
     app.add_middleware(ObserveMiddleware, metrics=app.state.metrics)
     return app
 
