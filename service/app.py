@@ -23,7 +23,7 @@ from ingest.embedding import Embedder
 from ingest.layout import DataDir
 from ingest.query_encoder import serving_embedder
 from ingest.settings import Settings, get_settings
-from service.api import admin, articles, chat, followups, health
+from service.api import admin, ai_sdk, articles, chat, followups, health
 from service.body_limit import BodyLimitMiddleware
 from service.chat.errors import OpenAIErrorMiddleware
 from service.composition import Composer
@@ -77,6 +77,7 @@ def create_app(
     app.state.metrics = Metrics.create()
     app.include_router(followups.router)
     app.include_router(chat.router)
+    app.include_router(ai_sdk.router)
     app.include_router(articles.router)
     app.include_router(health.router)
     admin.install(app)
