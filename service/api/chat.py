@@ -17,11 +17,11 @@ from fastapi.responses import JSONResponse, StreamingResponse
 from service.api.deps import AnswersDep, IndexDep, MetricsDep, StateDep
 from service.api.followups import _record, _request_id
 from service.chat.conversation import ChatInputError, followup_request
-from service.chat.errors import input_error_body
+from service.chat.errors import OPENAI_ERROR_RESPONSES, input_error_body
 from service.chat.openai import ChatCompletionRequest, Completion, chat_turns, check_model, model_card, models_list
 from service.index import LoadedIndex
 
-router = APIRouter(prefix="/v1", tags=["openai-compatible"])
+router = APIRouter(prefix="/v1", tags=["openai-compatible"], responses=OPENAI_ERROR_RESPONSES)
 
 
 def _created(index: LoadedIndex) -> int:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from pydantic import BaseModel, Field
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from service.chat.conversation import ChatInputError
@@ -21,6 +22,35 @@ OPENAI_ROUTES = ("/v1/chat/completions", "/v1/models")
 # OpenAI's `type` by status; its codes are kept as the service writes them, except where OpenAI names one.
 _TYPES = {401: "authentication_error", 403: "permission_error", 429: "requests"}
 _CODES = {"rate_limited": "rate_limit_exceeded"}
+
+
+class OpenAIErrorDetail(BaseModel):
+    message: str
+    type: str = Field(description="`invalid_request_error`, `requests` (rate limit) or `server_error`")
+    param: str | None = Field(description="the request field at fault, when there is one")
+    code: str | None = Field(description="stable machine-readable code, e.g. `model_not_found`")
+
+
+class OpenAIErrorBody(BaseModel):
+    """Every error of the OpenAI-compatible routes, in OpenAI's shape."""
+
+    error: OpenAIErrorDetail
+
+
+def _documented(description: str) -> dict[str, object]:
+    return {"model": OpenAIErrorBody, "description": description}
+
+
+# The OpenAI routes' errors, documented on their router (replacing the app's `{code, message, field}` entries).
+OPENAI_ERROR_RESPONSES: dict[int | str, dict[str, object]] = {
+    400: _documented("invalid body, no user message, question too long (`context_length_exceeded`)"),
+    404: _documented("unknown model (`model_not_found`) or no such resource"),
+    413: _documented("the body is larger than the configured limit"),
+    415: _documented("the body is not sent as application/json"),
+    422: _documented("not sent by these routes: a field that fails validation is a 400"),
+    429: _documented("rate limited (`rate_limit_exceeded`, with Retry-After)"),
+    503: _documented("overloaded or index not ready"),
+}
 
 
 def openai_error(status: int, message: str, code: str | None, param: str | None = None) -> dict[str, Any]:
