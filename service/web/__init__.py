@@ -1,4 +1,4 @@
-"""The chat page served at `/`: plain HTML, CSS and one JavaScript module, no build step, nothing from a CDN.
+"""The chat page served at `/`: plain HTML, CSS and a few JavaScript ES modules, no build step, nothing from a CDN.
 
 The page talks only to the public API (article search and view, streamed follow-ups) and to
 `GET /v1/disclaimers`, the wording it shows under an article before any follow-up is asked.
