@@ -1,5 +1,8 @@
 """Dataset readers: the golden schema, K-QA, and BEIR retrieval judgments, each into `Case`s.
 
+The development set (evals/devset/parts/*.jsonl, golden schema) is read by alias: `devset` (all of it),
+`devset-tune` and `devset-test`, halves fixed by `devset_split` (a hash of the case id), never by content.
+
 A malformed line never stops at the first problem: every issue is collected with its file, line
 and reason, and `DatasetError` carries them all.
 """
@@ -7,6 +10,7 @@ and reason, and `DatasetError` carries them all.
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
 import os
 import re
@@ -23,6 +27,9 @@ from service.schema import Audience
 
 REPO = Path(__file__).resolve().parents[1]
 GOLDEN_CORPUS = REPO / "evals" / "golden" / "corpus.jsonl"
+DEVSET_PARTS = REPO / "evals" / "devset" / "parts"
+# Alias -> the half it holds (None: both).
+DEVSET_ALIASES: dict[str, str | None] = {"devset": None, "devset-tune": "tune", "devset-test": "test"}
 BEIR_QUERIES = "queries.jsonl"
 BEIR_QRELS = "qrels.tsv"
 _SECTION_SUFFIX = re.compile(r"_Sec\d+$")
@@ -68,7 +75,9 @@ class Dataset:
 
 
 def load_dataset(spec: str) -> Dataset:
-    """A dataset by alias (golden, kqa, liveqa) or path; its kind is told from its layout and first line."""
+    """A dataset by alias (golden, kqa, liveqa, devset...) or path; its kind is told from its layout and first line."""
+    if spec in DEVSET_ALIASES:
+        return Dataset(spec, DatasetKind.GOLDEN, DEVSET_PARTS, read_devset(DEVSET_ALIASES[spec]))
     path = aliases().get(spec, Path(spec))
     if not path.exists():
         raise DatasetError([Issue(str(path), None, "no such file or folder")])
@@ -139,6 +148,34 @@ def read_golden(path: Path, name: str = "golden") -> list[Case]:
     return [golden_case(record, name) for _, record in records]
 
 
+def devset_split(case_id: str) -> str:
+    """The half a development case belongs to, fixed before any tuning: the parity of its id's SHA-256."""
+    return "test" if int(hashlib.sha256(case_id.encode("utf-8")).hexdigest(), 16) % 2 else "tune"
+
+
+def read_devset(split: str | None, parts_dir: Path = DEVSET_PARTS) -> list[Case]:
+    """The development cases of one half (or both), read from the parts; ids are unique across parts."""
+    parts = sorted(parts_dir.glob("*.jsonl"))
+    if not parts:
+        raise DatasetError([Issue(str(parts_dir), None, "no *.jsonl parts")])
+    issues: list[Issue] = []
+    records: list[GoldenRecord] = []
+    seen: dict[str, str] = {}
+    for part in parts:
+        found, problems = read_golden_records(part)
+        issues += problems
+        for number, record in found:
+            if record.id in seen:
+                issues.append(Issue(str(part), number, f"duplicate id {record.id!r} (also in {seen[record.id]})"))
+                continue
+            seen[record.id] = part.name
+            records.append(record)
+    if issues:
+        raise DatasetError(issues)
+    name = "devset" if split is None else f"devset-{split}"
+    return [golden_case(r, name) for r in records if split is None or devset_split(r.id) == split]
+
+
 def golden_case(record: GoldenRecord, dataset: str) -> Case:
     evidence = tuple(Evidence(article_id=e.article_id, section=e.section) for e in record.evidence)
     judgments = None
@@ -163,6 +200,9 @@ def golden_case(record: GoldenRecord, dataset: str) -> Case:
         evidence=evidence,
         judgments=judgments,
         specialty=record.specialty,
+        category=record.category,
+        body_system=record.system,
+        presentation=record.presentation,
     )
 
 

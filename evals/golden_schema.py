@@ -1,4 +1,9 @@
-"""The golden-set line schema (evals/golden/README.md) as a model, shared by the reader and the builder."""
+"""The golden-set line schema (evals/golden/README.md) as a model, shared by the reader and the builder.
+
+The development set (evals/devset/README.md) uses the same schema with `dv-` ids and three optional keys
+that say what a case probes: `category` (emergency, alarming, followup, near_miss, ...), and for
+emergencies the body `system` and the `presentation`.
+"""
 
 from __future__ import annotations
 
@@ -22,7 +27,7 @@ class GoldenEvidence(BaseModel):
 class GoldenRecord(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    id: Annotated[str, StringConstraints(pattern=r"^g-[a-z0-9]+-\d{3,}$")]
+    id: Annotated[str, StringConstraints(pattern=r"^(g|dv)-[a-z0-9]+-\d{3,}$")]
     question: Text
     article_id: str | None = None
     history: list[Turn] = Field(default_factory=list)
@@ -34,6 +39,10 @@ class GoldenRecord(BaseModel):
     evidence: list[GoldenEvidence] = Field(default_factory=list)
     specialty: Text
     notes: str | None = None
+    # Development-set keys: what the case probes, and for an emergency where it sits in the body.
+    category: Text | None = None
+    system: Text | None = None
+    presentation: Text | None = None
 
     @model_validator(mode="after")
     def _expectations_fit_status(self) -> GoldenRecord:

@@ -66,6 +66,10 @@ class Case(BaseModel):
     evidence: tuple[Evidence, ...] = ()
     judgments: Judgments | None = None
     specialty: str | None = None
+    # Development set: what the case probes (emergency, alarming, followup...), and an emergency's body system.
+    category: str | None = None
+    body_system: str | None = None
+    presentation: str | None = None
 
 
 class RankedPassage(BaseModel):
@@ -137,6 +141,8 @@ class CaseResult(BaseModel):
     question: str
     specialty: str | None = None
     case_kind: str | None = None
+    category: str | None = None
+    body_system: str | None = None
     expected_status: AnswerStatus | None = None
     status: AnswerStatus | None = None  # None when the system failed (see error)
     answer: str = ""
@@ -170,6 +176,12 @@ class SystemSummary(BaseModel):
     behaviour: dict[str, StatusScores] = Field(default_factory=dict)
     by_specialty: dict[str, dict[str, float | None]] = Field(default_factory=dict)
     statuses: dict[str, int] = Field(default_factory=dict)
+    # Expected status -> status given -> cases: a misrouted emergency shows at a glance.
+    confusion: dict[str, dict[str, int]] = Field(default_factory=dict)
+    # Per case category (development set): cases, status as expected, share answered as an emergency.
+    by_category: dict[str, dict[str, float | None]] = Field(default_factory=dict)
+    # Per body system, over the cases expected to be emergencies: cases and emergency recall.
+    emergency_by_system: dict[str, dict[str, float | None]] = Field(default_factory=dict)
 
 
 class DatasetSummary(BaseModel):

@@ -103,7 +103,8 @@ def dataset_section(
     errors = {s: dataset.systems[s].errors for s in systems if dataset.systems[s].errors}
     if errors:
         lines += ["", f"Failed cases (not scored): {errors}"]
-    lines += ["", *behaviour_table(dataset), *specialty_table(dataset)]
+    lines += ["", *behaviour_table(dataset), *confusion_table(dataset), *category_tables(dataset)]
+    lines += specialty_table(dataset)
     lines += worst_cases(results)
     mine = [p for p in plots if p.name.startswith(f"{dataset.name}-")]
     if mine:
@@ -131,6 +132,52 @@ def behaviour_table(dataset: DatasetSummary) -> list[str]:
         return []
     header = ["system", "status", "precision", "recall", "predicted", "expected"]
     return ["### Behaviour", "", _row(header), _row(["---"] * len(header)), *rows, ""]
+
+
+def confusion_table(dataset: DatasetSummary) -> list[str]:
+    """Expected status (rows) x status given (columns), per system."""
+    lines: list[str] = []
+    for system, summary in dataset.systems.items():
+        matrix = summary.confusion
+        if not matrix:
+            continue
+        given = sorted({status for row in matrix.values() for status in row})
+        header = ["expected \\ got", *given, "total"]
+        lines += [f"### Status confusion ({system})", "", _row(header), _row(["---"] * len(header))]
+        for expected, row in matrix.items():
+            lines.append(_row([expected, *(str(row.get(g, 0)) for g in given), str(sum(row.values()))]))
+        lines.append("")
+    return lines
+
+
+def category_tables(dataset: DatasetSummary) -> list[str]:
+    """Per case category, and emergency recall per body system (development set), for the product."""
+    product = dataset.systems.get("product") or next(iter(dataset.systems.values()), None)
+    if product is None:
+        return []
+    lines: list[str] = []
+    if product.by_category:
+        header = ["category", "cases", "status as expected", "answered as emergency"]
+        lines += ["### Per category (product)", "", _row(header), _row(["---"] * len(header))]
+        for category, v in product.by_category.items():
+            lines.append(
+                _row(
+                    [
+                        category,
+                        str(int(v.get("cases") or 0)),
+                        _fmt(v.get("status_correct")),
+                        _fmt(v.get("emergency_rate")),
+                    ]
+                )
+            )
+        lines.append("")
+    if product.emergency_by_system:
+        header = ["body system", "emergencies", "recall"]
+        lines += ["### Emergency recall per body system (product)", "", _row(header), _row(["---"] * len(header))]
+        for system, v in product.emergency_by_system.items():
+            lines.append(_row([system, str(int(v.get("cases") or 0)), _fmt(v.get("recall"))]))
+        lines.append("")
+    return lines
 
 
 def specialty_table(dataset: DatasetSummary) -> list[str]:

@@ -80,7 +80,44 @@ def summarize_system(results: Sequence[CaseResult]) -> SystemSummary:
         behaviour=behaviour,
         by_specialty=by_specialty,
         statuses=dict(Counter(r.status.value for r in scored if r.status is not None)),
+        confusion=confusion_matrix(scored),
+        by_category=category_scores(scored),
+        emergency_by_system=emergency_recall_by_system(scored),
     )
+
+
+def confusion_matrix(results: Sequence[CaseResult]) -> dict[str, dict[str, int]]:
+    """Expected status -> status given -> cases, over the cases with an expected status."""
+    matrix: dict[str, dict[str, int]] = {}
+    for r in results:
+        if r.expected_status is not None and r.status is not None:
+            row = matrix.setdefault(r.expected_status.value, {})
+            row[r.status.value] = row.get(r.status.value, 0) + 1
+    return {expected: dict(sorted(row.items())) for expected, row in sorted(matrix.items())}
+
+
+def category_scores(results: Sequence[CaseResult]) -> dict[str, dict[str, float | None]]:
+    """Per development-set category: cases, status as expected, and the share answered as an emergency."""
+    scores: dict[str, dict[str, float | None]] = {}
+    for category in sorted({r.category for r in results if r.category}):
+        members = [r for r in results if r.category == category]
+        scores[category] = {
+            "cases": len(members),
+            "status_correct": _round(mean([r.metrics.status_correct or 0.0 for r in members])),
+            "emergency_rate": _round(mean([float(r.status is AnswerStatus.EMERGENCY) for r in members])),
+        }
+    return scores
+
+
+def emergency_recall_by_system(results: Sequence[CaseResult]) -> dict[str, dict[str, float | None]]:
+    """Per body system, over the cases expected to be emergencies: how many, and the share caught."""
+    expected = [r for r in results if r.expected_status is AnswerStatus.EMERGENCY and r.body_system]
+    recall: dict[str, dict[str, float | None]] = {}
+    for system in sorted({r.body_system for r in expected if r.body_system}):
+        members = [r for r in expected if r.body_system == system]
+        caught = [float(r.status is AnswerStatus.EMERGENCY) for r in members]
+        recall[system] = {"cases": len(members), "recall": _round(mean(caught))}
+    return recall
 
 
 def behaviour_scores(results: Sequence[CaseResult]) -> dict[str, StatusScores]:
