@@ -81,10 +81,10 @@ def result(
     )
 
 
-E, A, O = AnswerStatus.EMERGENCY, AnswerStatus.ANSWERED, AnswerStatus.OUT_OF_SCOPE
+E, A, OOS = AnswerStatus.EMERGENCY, AnswerStatus.ANSWERED, AnswerStatus.OUT_OF_SCOPE
 RESULTS = [
     result("1", E, E, "emergency", "eye"),
-    result("2", E, O, "emergency", "mental-health"),
+    result("2", E, OOS, "emergency", "mental-health"),
     result("3", A, E, "alarming"),
     result("4", A, A, "alarming"),
 ]
