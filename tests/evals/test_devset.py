@@ -10,7 +10,7 @@ import pytest
 from evals.datasets import DatasetError, devset_split, read_devset
 from evals.models import CaseMetrics, CaseResult
 from evals.summary import category_scores, confusion_matrix, emergency_recall_by_system
-from service.models import AnswerStatus
+from service.schema import AnswerStatus
 
 
 def emergency_line(number: int, system: str = "neurological") -> str:
