@@ -15,7 +15,8 @@ from ingest.layout import DataDir
 from ingest.query_encoder import serving_embedder
 from ingest.settings import Settings, get_settings
 from service.answering.composition import Composer
-from service.api import admin, articles, followups, health
+from service.api import admin, ai_sdk, articles, chat, followups, health
+from service.chat.errors import OpenAIErrorMiddleware
 from service.http.access_log import ObserveMiddleware
 from service.http.body_limit import BodyLimitMiddleware
 from service.http.errors import ERROR_RESPONSES, install_error_handlers
@@ -24,6 +25,7 @@ from service.http.metrics import Metrics
 from service.logs import configure_logging
 from service.runtime.reload import Reloader
 from service.runtime.state import ServiceState
+from service.web import router as page_router
 
 
 def create_app(
@@ -61,14 +63,19 @@ def create_app(
     )
     app.state.metrics = Metrics.create()
     app.include_router(followups.router)
+    app.include_router(chat.router)
+    app.include_router(ai_sdk.router)
     app.include_router(articles.router)
     app.include_router(health.router)
     app.include_router(admin.router)
+    app.include_router(page_router)
     install_error_handlers(app)
     # Innermost of the middlewares: a body is counted as FastAPI reads it, and refused above the limit.
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.service.max_body_bytes)
     # Rate limit, concurrency bound, timeout, drain on SIGTERM; inside ObserveMiddleware so refusals are logged.
     install_guards(app, settings)
+    # OpenAI clients read errors in OpenAI's shape, the guards' refusals included (service/chat/errors.py).
+    app.add_middleware(OpenAIErrorMiddleware)
     app.add_middleware(ObserveMiddleware, metrics=app.state.metrics)
     return app
 

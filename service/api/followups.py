@@ -41,9 +41,9 @@ _STREAM_DOC = """Server-sent events, in this order:
 def post_followup(
     body: FollowupRequest, answers: AnswersDep, metrics: MetricsDep, state: StateDep, request: Request
 ) -> Response:
-    answer, trace = answers.answer_traced(body, _request_id(request))
+    answer, trace = answers.answer_traced(body, request_id_of(request))
     metrics.answers.labels(answer.status.value).inc()
-    _record(request, body, answer, trace, state.settings.service.log_text)
+    record_answer(request, body, answer, trace, state.settings.service.log_text)
     # The answer was built and validated by the pipeline: serialise it once, without re-validating it.
     return Response(answer.model_dump_json(), media_type="application/json")
 
@@ -59,13 +59,13 @@ def stream_followup(
     body: FollowupRequest, answers: AnswersDep, metrics: MetricsDep, state: StateDep, request: Request
 ) -> StreamingResponse:
     log_text = state.settings.service.log_text
-    events = answers.stream(body, _request_id(request))
+    events = answers.stream(body, request_id_of(request))
 
     def encoded() -> Iterator[str]:
         for event in events:
             if event.answer is not None and event.trace is not None:
                 metrics.answers.labels(event.answer.status.value).inc()
-                _record(request, body, event.answer, event.trace, log_text)
+                record_answer(request, body, event.answer, event.trace, log_text)
             yield sse(event)
 
     return StreamingResponse(
@@ -77,11 +77,13 @@ def sse(event: StreamEvent) -> str:
     return f"event: {event.event}\ndata: {json.dumps(event.data, ensure_ascii=False)}\n\n"
 
 
-def _request_id(request: Request) -> str:
+def request_id_of(request: Request) -> str:
     return str(request.scope.get("state", {}).get("request_id", ""))
 
 
-def _record(request: Request, body: FollowupRequest, answer: FollowupAnswer, trace: AnswerTrace, text: bool) -> None:
+def record_answer(
+    request: Request, body: FollowupRequest, answer: FollowupAnswer, trace: AnswerTrace, text: bool
+) -> None:
     """What the access log line of this request says about the answer (no text unless enabled)."""
     fields: dict[str, Any] = dict(
         status=answer.status.value,

@@ -35,7 +35,7 @@ Clock = Callable[[], float]
 # Probes must answer whatever the load: an orchestrator that cannot read them restarts a busy process.
 PROBES = frozenset({"/healthz", "/readyz", "/metrics"})
 # The routes that do the expensive work (embedding, retrieval, composition).
-ANSWER_ROUTES = ("/v1/followups",)
+ANSWER_ROUTES = ("/v1/followups", "/v1/chat/completions", "/v1/ai-sdk/chat")
 
 
 def install_guards(app: FastAPI, settings: Settings) -> None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -126,3 +126,17 @@ def index(client: TestClient, app: FastAPI) -> LoadedIndex:
     loaded: LoadedIndex | None = app.state.service.index
     assert loaded is not None, app.state.service.not_ready
     return loaded
+
+
+# Each test's phase reports, so a fixture can tell at teardown whether its test failed (the browser tests
+# save a screenshot of the page then).
+PHASE_REPORTS = pytest.StashKey[dict[str, pytest.TestReport]]()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    report: pytest.TestReport = yield
+    item.stash.setdefault(PHASE_REPORTS, {})[report.when] = report
+    return report
