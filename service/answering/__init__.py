@@ -2,8 +2,9 @@
 
 `pipeline` (the follow-up steps: triage, retrieval, composition, finalize), `evidence_check` (does the
 evidence found fit the age group and what the question asks for), `composition` (composers
-choose and order the passages to quote), `citations` (numbering, the reference list, finalize) and
-`wording` (every fixed sentence the service attaches to answers, in one place).
+choose and order the passages to quote), `citations` (numbering, the reference list, finalize),
+`wording` (every fixed sentence the service attaches to answers, in one place) and `views` (Protocols for
+what the pipeline reads from the index, the retriever and the evidence checks).
 """
 
-__all__ = ["citations", "composition", "evidence_check", "pipeline", "wording"]
+__all__ = ["citations", "composition", "evidence_check", "pipeline", "views", "wording"]

@@ -18,11 +18,12 @@ from service.answering import wording
 from service.answering.citations import CitationBook, escape_markdown, finalize, render_item
 from service.answering.composition import Composer, ExtractiveComposer
 from service.answering.evidence_check import EvidenceCheck
+from service.answering.views import EvidenceReader, IndexView, PassageRetriever
 from service.handoffs import Passage, Query
 from service.logs import failure_fields
 from service.retrieval.index import LoadedIndex
 from service.retrieval.query import resolve_query
-from service.retrieval.retriever import Retrieval, Retriever
+from service.retrieval.retriever import Retrieval
 from service.schema import AnswerStatus, Audience, FollowupAnswer, FollowupRequest, RelatedQuestionOut
 from service.triage.emergency import Emergency, detect_emergency
 from service.triage.emergency import guidance as emergency_guidance
@@ -89,19 +90,25 @@ class _Plan:
 class AnswerService:
     def __init__(
         self,
-        index: LoadedIndex,
-        retriever: Retriever,
+        index: IndexView,
+        retriever: PassageRetriever,
         composer: Composer | None = None,
         policy: AnswerPolicy | None = None,
         clock: Callable[[], float] = time.perf_counter,
+        evidence: EvidenceReader | None = None,
     ) -> None:
+        """`evidence` defaults to the `EvidenceCheck` of a `LoadedIndex`; any other index needs its own."""
         self.index = index
         self.retriever = retriever
         self.composer: Composer = composer or ExtractiveComposer()
         self.policy = policy or AnswerPolicy()
         self._clock = clock
         self._populations: dict[str, set[str]] = {}
-        self.evidence_check = EvidenceCheck(index)
+        if evidence is None:
+            if not isinstance(index, LoadedIndex):
+                raise TypeError("an index other than a LoadedIndex needs its own `evidence` reader")
+            evidence = EvidenceCheck(index)
+        self.evidence_check = evidence
 
     def answer(self, request: FollowupRequest, request_id: str) -> FollowupAnswer:
         return self.answer_traced(request, request_id)[0]

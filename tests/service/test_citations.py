@@ -14,7 +14,7 @@ answer must then satisfy, whatever the composer chose:
 from __future__ import annotations
 
 import string
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -31,6 +31,7 @@ from service.answering.pipeline import AnswerPolicy, AnswerService
 from service.handoffs import DraftItem, Passage, Query
 from service.retrieval.retriever import Retrieval
 from service.schema import AnswerStatus, FollowupRequest
+from service.triage.lexical_checks import TermChecker
 
 WORKS = [
     ("ESC Guidelines for atrial fibrillation", "European Society of Cardiology", 2024),
@@ -103,7 +104,7 @@ class FakeIndex:
     chunks: list[Chunk]
     rows: dict[str, int] = field(init=False)
     words: frozenset[str] = frozenset()
-    terms: Any = None
+    terms: TermChecker | None = None
     version: str = "test"
 
     def __post_init__(self) -> None:
@@ -145,12 +146,26 @@ def retrievals(draw: st.DrawFn) -> tuple[FakeIndex, list[Passage]]:
     return index, passages
 
 
+class AnyEvidence:
+    """Evidence checks that find every passage fitting: numbering is tested here, not abstention."""
+
+    def fitting_age(self, question: str, passages: Sequence[Passage]) -> list[Passage] | None:
+        return None
+
+    def unaddressed(self, question: str, evidence: Sequence[Passage], reading: str | None) -> list[str]:
+        return []
+
+    def supported(self, question: str, passages: Sequence[Passage]) -> bool:
+        return False
+
+
 def answer_for(index: FakeIndex, passages: list[Passage], composer: Any = None, max_citations: int = 20) -> Any:
     service = AnswerService(
-        index,  # type: ignore[arg-type]
-        FixedRetriever(passages),  # type: ignore[arg-type]
+        index,
+        FixedRetriever(passages),
         composer=composer,
         policy=AnswerPolicy(abstain_below=-2.0),
+        evidence=AnyEvidence(),
     )
     request = FollowupRequest(question="What is the dose of it in atrial fibrillation?", max_citations=max_citations)
     return service.answer(request, "r")

@@ -111,7 +111,7 @@ class BrokenRetriever:
 
 
 def test_emergency_is_detected_before_retrieval(index: LoadedIndex, embedder: SentenceTransformerEmbedder) -> None:
-    service = AnswerService(index, BrokenRetriever())  # type: ignore[arg-type]
+    service = AnswerService(index, BrokenRetriever())
     request = FollowupRequest(question="my husbands face is droping", audience=Audience.PATIENT)
 
     answer = service.answer(request, "r1")

@@ -16,6 +16,7 @@ from service.answering.wording import COMPOSITION_FAILED
 from service.app import create_app
 from service.handoffs import DraftItem, Passage, Query
 from service.retrieval.index import LoadedIndex
+from service.retrieval.retriever import Retrieval
 from service.schema import FollowupAnswer, FollowupRequest
 from tests.service.helpers import ANSWERED, markers, parse_sse
 
@@ -91,12 +92,12 @@ def test_json_answer_keeps_quoted_references_when_composition_fails(failing_clie
 
 
 class BrokenRetriever:
-    def retrieve(self, query: Query) -> object:
+    def retrieve(self, query: Query) -> Retrieval:
         raise ConnectionError("store unreachable")
 
 
 def test_stream_ends_with_error_and_still_sends_disclaimer_when_retrieval_fails(index: LoadedIndex) -> None:
-    service = AnswerService(index, BrokenRetriever())  # type: ignore[arg-type]
+    service = AnswerService(index, BrokenRetriever())
 
     events = list(service.stream(FollowupRequest(question=ANSWERED["question"]), "r1"))
 

@@ -1,0 +1,60 @@
+"""What the answer pipeline reads from its collaborators, written as Protocols.
+
+The real ones are `service.retrieval.index.LoadedIndex` (an `IndexView`), `service.retrieval.retriever.Retriever`
+(a `PassageRetriever`) and `service.answering.evidence_check.EvidenceCheck` (an `EvidenceReader`). A test can
+pass a small fake of any of them, and mypy checks the fake against the Protocol as it checks the real one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Container, Mapping, Sequence
+from typing import Protocol
+
+from ingest.models import Article, Chunk
+from service.handoffs import Passage, Query
+from service.retrieval.retriever import Retrieval
+from service.triage.lexical_checks import TermChecker
+
+__all__ = ["EvidenceReader", "IndexView", "PassageRetriever"]
+
+
+class IndexView(Protocol):
+    """The parts of an opened index version that a follow-up reads."""
+
+    @property
+    def version(self) -> str: ...
+
+    @property
+    def articles(self) -> Mapping[str, Article]: ...
+
+    @property
+    def chunks(self) -> Sequence[Chunk]: ...
+
+    @property
+    def rows(self) -> Mapping[str, int]:
+        """Row of each passage id in `chunks`."""
+        ...
+
+    @property
+    def words(self) -> Container[str]:
+        """The corpus vocabulary the scope check counts as known."""
+        ...
+
+    @property
+    def terms(self) -> TermChecker | None:
+        """The unknown-term check; None disables it."""
+        ...
+
+
+class PassageRetriever(Protocol):
+    def retrieve(self, query: Query) -> Retrieval: ...
+
+
+class EvidenceReader(Protocol):
+    """Does the evidence found fit the question (age group, what is asked, rare words found word for word)?"""
+
+    def fitting_age(self, question: str, passages: Sequence[Passage]) -> list[Passage] | None: ...
+
+    def unaddressed(self, question: str, evidence: Sequence[Passage], reading: str | None) -> list[str]: ...
+
+    def supported(self, question: str, passages: Sequence[Passage]) -> bool: ...
