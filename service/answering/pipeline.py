@@ -1,4 +1,4 @@
-"""The follow-up pipeline: safety -> scope -> query resolution -> retrieval -> composition -> finalize.
+"""The follow-up pipeline: the plan (service.answering.plan) -> composition -> finalize.
 
 `answer()` and `stream()` run the same `_Run`, so the streamed answer is the same as the JSON one.
 Whatever happens in retrieval or composition, the references of what was quoted and the disclaimer
@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 from ingest.models import Chunk
@@ -18,44 +18,25 @@ from service.answering import wording
 from service.answering.citations import CitationBook, escape_markdown, finalize, render_item
 from service.answering.composition import Composer, ExtractiveComposer
 from service.answering.evidence_check import EvidenceCheck
+from service.answering.plan import DEFAULT_MAX_CITATIONS, AnswerPlan, AnswerPolicy, Planner
 from service.answering.views import EvidenceReader, IndexView, PassageRetriever
-from service.handoffs import Passage, Query
+from service.handoffs import Query
 from service.logs import failure_fields
 from service.retrieval.index import LoadedIndex
-from service.retrieval.query import resolve_query
-from service.retrieval.retriever import Retrieval
-from service.schema import AnswerStatus, Audience, FollowupAnswer, FollowupRequest, RelatedQuestionOut
-from service.triage.emergency import Emergency, detect_emergency
-from service.triage.emergency import guidance as emergency_guidance
-from service.triage.injection import contains_injection, strip_injection
-from service.triage.lexical_checks import populations
-from service.triage.personal_details import strip_personal_details
-from service.triage.scope import Scope, assess_scope, changes_the_rules, is_non_medical_task
+from service.schema import AnswerStatus, FollowupAnswer, FollowupRequest, RelatedQuestionOut
+
+# AnswerPolicy is re-exported: it configures AnswerService.
+__all__ = ["AnswerPolicy", "AnswerService", "AnswerTrace", "StreamEvent"]
 
 log = logging.getLogger("vademecum.service")
-
-DEFAULT_MAX_CITATIONS = 5
-
-
-@dataclass(frozen=True)
-class AnswerPolicy:
-    # Below this cosine similarity the best citable passage is not evidence: abstain. Calibrated on the
-    # golden set (evals/golden) and tests/service/data: it keeps nearly every in-corpus question answered
-    # while uncovered topics abstain; the near misses close to a covered topic are left to the term and
-    # population checks of service.triage.lexical_checks. See tests/service/test_calibration.py.
-    abstain_below: float = 0.43
-    # A question the scope check is unsure about is answered only when a passage matches it this well;
-    # below, it is an abstention (a medical question the corpus cannot answer), never out of scope.
-    unsure_answer_above: float = 0.55
-    related_limit: int = 6
-    # Suggested questions must be at least this close to what was asked.
-    related_min_similarity: float = 0.2
 
 
 @dataclass
 class AnswerTrace:
-    """What the access log may record about an answer: ids, scores and decisions, never text."""
+    """What is known about an answer beside it. The access log records its ids, scores and decisions, never
+    text; `query` (what was searched, None when nothing was) is for in-process callers such as evals."""
 
+    query: Query | None = None
     retrieved: list[str] = field(default_factory=list)
     best_similarity: float | None = None
     context_turns: int = 0
@@ -66,6 +47,23 @@ class AnswerTrace:
     unaddressed: list[str] = field(default_factory=list)
     error: str | None = None
 
+    @classmethod
+    def of(cls, plan: AnswerPlan) -> AnswerTrace:
+        retrieval, triage, outcome = plan.retrieval, plan.triage, plan.outcome
+        return cls(
+            query=plan.query,
+            retrieved=[p.chunk.id for p in retrieval.passages] if retrieval else [],
+            best_similarity=round(retrieval.best_citable_similarity, 4) if retrieval else None,
+            # The turns the searched question was read with: none when it was not searched.
+            context_turns=triage.context_turns if plan.query is not None else 0,
+            emergency=triage.emergency.flag if triage.emergency else None,
+            injection=plan.screening.injection,
+            scope=triage.scope.value,
+            unknown_terms=list(outcome.unknown_terms),
+            unaddressed=list(outcome.unaddressed),
+            error=plan.error,
+        )
+
 
 @dataclass
 class StreamEvent:
@@ -74,17 +72,6 @@ class StreamEvent:
     # Set on the last event (`done` or `error`): the finished answer and its trace.
     answer: FollowupAnswer | None = None
     trace: AnswerTrace | None = None
-
-
-@dataclass
-class _Plan:
-    """What the pipeline decided before composing."""
-
-    status: AnswerStatus
-    query: Query | None
-    retrieval: Retrieval | None
-    preamble: list[str] = field(default_factory=list)
-    compose: bool = False
 
 
 class AnswerService:
@@ -103,12 +90,11 @@ class AnswerService:
         self.composer: Composer = composer or ExtractiveComposer()
         self.policy = policy or AnswerPolicy()
         self._clock = clock
-        self._populations: dict[str, set[str]] = {}
         if evidence is None:
             if not isinstance(index, LoadedIndex):
                 raise TypeError("an index other than a LoadedIndex needs its own `evidence` reader")
             evidence = EvidenceCheck(index)
-        self.evidence_check = evidence
+        self.planner = Planner(index, retriever, evidence, self.policy)
 
     def answer(self, request: FollowupRequest, request_id: str) -> FollowupAnswer:
         return self.answer_traced(request, request_id)[0]
@@ -126,7 +112,7 @@ class AnswerService:
             "meta",
             {
                 "request_id": request_id,
-                "status": run.plan.status.value,
+                "status": run.plan.outcome.status.value,
                 "audience": request.audience.value,
                 "index": self.index.version,
             },
@@ -145,126 +131,11 @@ class AnswerService:
         else:
             yield StreamEvent("done", final, answer, trace)
 
-    # The decisions, in order. Each returns a plan; retrieval happens only for questions in scope.
+    def plan(self, request: FollowupRequest) -> AnswerPlan:
+        """The decisions before composing (see service.answering.plan); only a question in scope is searched."""
+        return self.planner.plan(request)
 
-    def plan(self, request: FollowupRequest, trace: AnswerTrace, timings: dict[str, float]) -> _Plan:
-        # Names and identifiers cannot match a passage, and a rare name would read as an unknown term.
-        question = strip_personal_details(request.question)
-        if contains_injection(question):
-            trace.injection = True
-            question = strip_injection(question)
-        # On the question without its instructions: "you are now..." is not a present situation.
-        emergency = detect_emergency(
-            question if question.strip() else request.question, weak_cues=request.audience is Audience.PATIENT
-        )
-        trace.emergency = emergency.flag if emergency else None
-        article = self.index.articles.get(request.article_id) if request.article_id else None
-        has_context = article is not None or any(turn.role == "user" for turn in request.history)
-        scope = assess_scope(question, self.index.words, has_context)
-        if is_non_medical_task(request.question) or changes_the_rules(request.question):
-            # Judged on the question as typed: stripping "now write me a script" as an instruction leaves "ok".
-            scope = Scope.OUT
-        trace.scope = scope.value
-        if emergency is None and (scope is Scope.OUT or not question.strip()):
-            return _Plan(AnswerStatus.OUT_OF_SCOPE, None, None, [wording.OUT_OF_SCOPE])
-        if not question.strip():
-            question = request.question
-        trace.context_turns = sum(1 for turn in request.history if turn.role == "user")
-
-        query = resolve_query(request.model_copy(update={"question": question}), article.question if article else None)
-        if emergency is not None and emergency.topic:
-            # Search for what helps in this emergency, in the corpus's words, along with the question's.
-            query = query.model_copy(update={"text": f"{emergency.topic}: {query.text}"})
-        try:
-            retrieval = self.retriever.retrieve(query)
-        except Exception as exc:  # noqa: BLE001 (logged without its message) - a failing store still ends in a well-formed answer
-            log.error("retrieval failed", extra={"fields": failure_fields(exc)})
-            trace.error = f"retrieval failed: {type(exc).__name__}"
-            preamble = [self._guidance(emergency, request.audience)] if emergency else []
-            status = AnswerStatus.EMERGENCY if emergency else AnswerStatus.INSUFFICIENT_EVIDENCE
-            return _Plan(status, query, None, [*preamble, wording.SEARCH_FAILED])
-        timings.update(retrieval.timings)
-        trace.retrieved = [p.chunk.id for p in retrieval.passages]
-        best = retrieval.best_citable_similarity
-        trace.best_similarity = round(best, 4)
-
-        if emergency is not None:
-            guidance = self._guidance(emergency, request.audience)
-            return _Plan(
-                AnswerStatus.EMERGENCY, query, retrieval, [guidance], compose=best >= self.policy.abstain_below
-            )
-        if (
-            scope is Scope.UNSURE
-            and best < self.policy.unsure_answer_above
-            and not self.evidence_check.supported(query.question, retrieval.passages)
-        ):
-            return _Plan(AnswerStatus.INSUFFICIENT_EVIDENCE, query, retrieval, [self._searched(query)])
-        unknown = self.index.terms.unknown_terms(query.question) if self.index.terms else []
-        trace.unknown_terms = unknown
-        if unknown:
-            message = self._searched(query, unknown_terms=unknown)
-            return _Plan(AnswerStatus.INSUFFICIENT_EVIDENCE, query, retrieval, [message])
-        wanted = sorted(populations(query.question))
-        if wanted:
-            # A question about a population is answered only from passages that speak about it.
-            retrieval = replace(retrieval, passages=[p for p in retrieval.passages if self._covers(p, wanted)])
-            best = retrieval.best_citable_similarity
-        fitting = self.evidence_check.fitting_age(query.question, retrieval.passages)
-        if fitting is not None:
-            # Evidence from an article written for another age group (or for non-pregnant women) does not
-            # answer a question about this one, unless the passage itself speaks of the group asked about.
-            retrieval = replace(retrieval, passages=fitting)
-            if retrieval.best_citable_similarity < best:
-                wanted = wanted or ["the age group asked about"]
-            best = retrieval.best_citable_similarity
-        lexical = best < self.policy.abstain_below and self.evidence_check.supported(query.question, retrieval.passages)
-        if lexical:
-            # A named score, rule or trial the model does not recognise, found word for word: that is evidence.
-            best = self.policy.abstain_below
-        if best < self.policy.abstain_below:
-            message = self._searched(query, populations=wanted if wanted else None)
-            return _Plan(AnswerStatus.INSUFFICIENT_EVIDENCE, query, retrieval, [message])
-        unaddressed = self._unaddressed(query, retrieval, article.id if article else None, lexical)
-        trace.unaddressed = unaddressed
-        if unaddressed:
-            message = self._searched(query, unknown_terms=unaddressed)
-            return _Plan(AnswerStatus.INSUFFICIENT_EVIDENCE, query, retrieval, [message])
-        return _Plan(AnswerStatus.ANSWERED, query, retrieval, compose=True)
-
-    def _unaddressed(self, query: Query, retrieval: Retrieval, reading: str | None, lexical: bool) -> list[str]:
-        """What the question asks that the evidence to be cited does not speak of (see service.triage.asked)."""
-        floor = 0.0 if lexical else self.policy.abstain_below
-        cited = [p for p in retrieval.passages if p.chunk.citations and p.similarity >= floor]
-        return self.evidence_check.unaddressed(query.question, cited[:DEFAULT_MAX_CITATIONS], reading)
-
-    def _covers(self, passage: Passage, wanted: list[str]) -> bool:
-        found = populations(passage.chunk.text) | self._article_populations(passage.chunk.article_id)
-        return all(population in found for population in wanted)
-
-    def _article_populations(self, article_id: str) -> set[str]:
-        cached = self._populations.get(article_id)
-        if cached is None:
-            article = self.index.articles.get(article_id)
-            cached = populations(f"{article.title} {article.question}") if article else set()
-            self._populations[article_id] = cached
-        return cached
-
-    def _searched(
-        self, query: Query, unknown_terms: list[str] | None = None, populations: list[str] | None = None
-    ) -> str:
-        return wording.insufficient_evidence(
-            len(self.index.articles),
-            len(self.index.chunks),
-            escape_markdown(query.text[:300]),
-            query.filters,
-            unknown_terms=[escape_markdown(t) for t in unknown_terms or []],
-            populations=populations,
-        )
-
-    def _guidance(self, emergency: Emergency, audience: Audience) -> str:
-        return emergency_guidance(emergency, patient=audience is Audience.PATIENT)
-
-    def related(self, plan: _Plan, lead_article: str | None = None) -> list[RelatedQuestionOut]:
+    def related(self, plan: AnswerPlan, lead_article: str | None = None) -> list[RelatedQuestionOut]:
         """Questions the corpus can answer: the lead cited article's related questions, then the closest matches."""
         related: list[RelatedQuestionOut] = []
         seen: set[str] = set()
@@ -298,14 +169,13 @@ class _Run:
         self.request_id = request_id
         self.clock = service._clock
         self.started = self.clock()
-        self.timings: dict[str, float] = {}
-        self.trace = AnswerTrace()
-        index = service.index
-        self.book = CitationBook(index.articles, known=self._known)
+        self.book = CitationBook(service.index.articles, known=self._known)
         self.body: list[str] = []
-        # A failing retrieval is caught inside `plan`, which keeps an emergency's guidance in the answer.
-        self.plan = service.plan(request, self.trace, self.timings)
-        self.status = self.plan.status
+        # A failing retrieval ends in the plan's outcome, which keeps an emergency's guidance in the answer.
+        self.plan = service.plan(request)
+        self.trace = AnswerTrace.of(self.plan)
+        self.timings: dict[str, float] = dict(self.plan.retrieval.timings) if self.plan.retrieval else {}
+        self.status = self.plan.outcome.status
 
     def _known(self, chunk: Chunk) -> bool:
         index = self.service.index
@@ -328,22 +198,22 @@ class _Run:
             if self.status is AnswerStatus.ANSWERED and not self.book.citations and self.plan.query is not None:
                 # The composer found nothing it could quote: that is an abstention, said as one.
                 self.status = AnswerStatus.INSUFFICIENT_EVIDENCE
-                message = self.service._searched(self.plan.query)
+                message = self.service.planner.abstention(self.plan.query)
                 self.body.append(message)
                 yield message
         self.timings["compose_ms"] = (self.clock() - started) * 1000
 
     def _compose(self) -> Iterator[str]:
-        plan, book = self.plan, self.book
-        for paragraph in plan.preamble:
+        outcome, query, book = self.plan.outcome, self.plan.query, self.book
+        for paragraph in outcome.preamble:
             yield paragraph + "\n\n"
-        if not (plan.compose and plan.query and plan.retrieval):
+        if not (outcome.compose and query):
             return
-        if plan.status is AnswerStatus.EMERGENCY:
+        if outcome.status is AnswerStatus.EMERGENCY:
             yield wording.EMERGENCY_FOLLOWS + "\n\n"
         limit = self.request.max_citations or DEFAULT_MAX_CITATIONS
         in_list = False
-        for piece in self.service.composer.stream(plan.query, plan.retrieval.passages, limit):
+        for piece in self.service.composer.stream(query, list(outcome.evidence), limit):
             if isinstance(piece, str):
                 yield ("\n" if in_list else "") + f"**{escape_markdown(piece)}**\n\n"
                 in_list = True

@@ -1,0 +1,270 @@
+"""The answer plan: what the pipeline decides before it composes, as named steps that each return a result.
+
+    screen(question)           -> Screening  the question without personal details and injected instructions
+    Planner.triage(request)    -> Triage     emergency, scope, the article being read
+    Planner.resolve(request)   -> Query      the question with its context, and an emergency's topic
+    Planner.retrieve(query)    -> Retrieval, or SearchFailed
+    Planner.narrow(query)      -> Narrowed   the passages that speak of the population and age group asked about
+    Planner.weigh(query)       -> Outcome    the status, the paragraphs that lead the answer, what may be quoted
+
+`Planner.plan` runs them in this order into an `AnswerPlan`. Only a question in scope, or an emergency, is
+searched; a failing search ends in an outcome too (keeping an emergency's guidance), never in an exception.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, replace
+
+from ingest.models import Article
+from service.answering import wording
+from service.answering.citations import escape_markdown
+from service.answering.views import EvidenceReader, IndexView, PassageRetriever
+from service.handoffs import Passage, Query
+from service.logs import failure_fields
+from service.retrieval.query import resolve_query
+from service.retrieval.retriever import Retrieval
+from service.schema import AnswerStatus, Audience, FollowupRequest
+from service.triage.emergency import Emergency, detect_emergency
+from service.triage.emergency import guidance as emergency_guidance
+from service.triage.injection import contains_injection, strip_injection
+from service.triage.lexical_checks import populations
+from service.triage.personal_details import strip_personal_details
+from service.triage.scope import Scope, assess_scope, changes_the_rules, is_non_medical_task
+
+__all__ = [
+    "DEFAULT_MAX_CITATIONS",
+    "AnswerPlan",
+    "AnswerPolicy",
+    "Narrowed",
+    "Outcome",
+    "Planner",
+    "Screening",
+    "SearchFailed",
+    "Triage",
+    "screen",
+]
+
+log = logging.getLogger("vademecum.service")
+
+DEFAULT_MAX_CITATIONS = 5
+
+
+@dataclass(frozen=True)
+class AnswerPolicy:
+    # Below this cosine similarity the best citable passage is not evidence: abstain. Calibrated on the
+    # golden set (evals/golden) and tests/service/data: it keeps nearly every in-corpus question answered
+    # while uncovered topics abstain; the near misses close to a covered topic are left to the term and
+    # population checks of service.triage.lexical_checks. See tests/service/test_calibration.py.
+    abstain_below: float = 0.43
+    # A question the scope check is unsure about is answered only when a passage matches it this well;
+    # below, it is an abstention (a medical question the corpus cannot answer), never out of scope.
+    unsure_answer_above: float = 0.55
+    related_limit: int = 6
+    # Suggested questions must be at least this close to what was asked.
+    related_min_similarity: float = 0.2
+
+
+@dataclass(frozen=True)
+class Screening:
+    """The question as the later steps read it: names and identifiers cannot match a passage (and a rare name
+    would read as an unknown term), and injected instructions are not part of the question."""
+
+    question: str  # blank when the question was nothing but instructions
+    injection: bool
+
+    @property
+    def blank(self) -> bool:
+        return not self.question.strip()
+
+
+@dataclass(frozen=True)
+class Triage:
+    emergency: Emergency | None
+    scope: Scope
+    reading: Article | None  # the article the user is reading, when the index holds it
+    context_turns: int  # the user turns before the question
+
+
+@dataclass(frozen=True)
+class SearchFailed:
+    error: str  # "retrieval failed: <exception type>", never the exception's message
+
+
+@dataclass(frozen=True)
+class Narrowed:
+    """The retrieval narrowed to passages that speak of the population and age group the question names."""
+
+    retrieval: Retrieval
+    populations: tuple[str, ...]  # what the question is about that the evidence must speak of
+
+
+@dataclass(frozen=True)
+class Outcome:
+    status: AnswerStatus
+    preamble: tuple[str, ...] = ()  # paragraphs that lead the answer (guidance, abstention, notices)
+    compose: bool = False  # whether passages are quoted after the preamble
+    evidence: tuple[Passage, ...] = ()  # the passages that may be quoted
+    unknown_terms: tuple[str, ...] = ()  # words of the question the corpus does not know
+    unaddressed: tuple[str, ...] = ()  # what the question asks that the evidence does not speak of
+
+
+@dataclass(frozen=True)
+class AnswerPlan:
+    """Each step's result, and what the pipeline decided before composing."""
+
+    screening: Screening
+    triage: Triage
+    outcome: Outcome
+    query: Query | None = None  # None: not searched (out of scope)
+    retrieval: Retrieval | None = None  # as the retriever returned it; None: not searched, or the search failed
+    error: str | None = None  # why the search failed
+
+
+def screen(question: str) -> Screening:
+    cleaned = strip_personal_details(question)
+    injection = contains_injection(cleaned)
+    return Screening(strip_injection(cleaned) if injection else cleaned, injection)
+
+
+class Planner:
+    def __init__(
+        self, index: IndexView, retriever: PassageRetriever, evidence: EvidenceReader, policy: AnswerPolicy
+    ) -> None:
+        self.index = index
+        self.retriever = retriever
+        self.evidence = evidence
+        self.policy = policy
+        self._populations: dict[str, set[str]] = {}
+
+    def plan(self, request: FollowupRequest) -> AnswerPlan:
+        screening = screen(request.question)
+        triage = self.triage(request, screening)
+        if triage.emergency is None and (triage.scope is Scope.OUT or screening.blank):
+            return AnswerPlan(screening, triage, Outcome(AnswerStatus.OUT_OF_SCOPE, (wording.OUT_OF_SCOPE,)))
+        query = self.resolve(request, screening, triage)
+        found = self.retrieve(query)
+        if isinstance(found, SearchFailed):
+            return AnswerPlan(screening, triage, self.search_failed(triage, request.audience), query, error=found.error)
+        return AnswerPlan(screening, triage, self.weigh(query, found, triage, request.audience), query, found)
+
+    def triage(self, request: FollowupRequest, screening: Screening) -> Triage:
+        # On the question without its instructions: "you are now..." is not a present situation.
+        emergency = detect_emergency(
+            request.question if screening.blank else screening.question,
+            weak_cues=request.audience is Audience.PATIENT,
+        )
+        article = self.index.articles.get(request.article_id) if request.article_id else None
+        has_context = article is not None or any(turn.role == "user" for turn in request.history)
+        scope = assess_scope(screening.question, self.index.words, has_context)
+        if is_non_medical_task(request.question) or changes_the_rules(request.question):
+            # Judged on the question as typed: stripping "now write me a script" as an instruction leaves "ok".
+            scope = Scope.OUT
+        context_turns = sum(1 for turn in request.history if turn.role == "user")
+        return Triage(emergency, scope, article, context_turns)
+
+    def resolve(self, request: FollowupRequest, screening: Screening, triage: Triage) -> Query:
+        question = request.question if screening.blank else screening.question
+        reading = triage.reading.question if triage.reading else None
+        query = resolve_query(request.model_copy(update={"question": question}), reading)
+        if triage.emergency is not None and triage.emergency.topic:
+            # Search for what helps in this emergency, in the corpus's words, along with the question's.
+            query = query.model_copy(update={"text": f"{triage.emergency.topic}: {query.text}"})
+        return query
+
+    def retrieve(self, query: Query) -> Retrieval | SearchFailed:
+        try:
+            return self.retriever.retrieve(query)
+        except Exception as exc:  # noqa: BLE001 (logged without its message) - a failing store still ends in a well-formed answer
+            log.error("retrieval failed", extra={"fields": failure_fields(exc)})
+            return SearchFailed(f"retrieval failed: {type(exc).__name__}")
+
+    def search_failed(self, triage: Triage, audience: Audience) -> Outcome:
+        if triage.emergency is None:
+            return Outcome(AnswerStatus.INSUFFICIENT_EVIDENCE, (wording.SEARCH_FAILED,))
+        return Outcome(AnswerStatus.EMERGENCY, (self.guidance(triage.emergency, audience), wording.SEARCH_FAILED))
+
+    def weigh(self, query: Query, retrieval: Retrieval, triage: Triage, audience: Audience) -> Outcome:
+        """Is the evidence enough to answer? The checks in order; the first that fails decides."""
+        found = tuple(retrieval.passages)
+        best = retrieval.best_citable_similarity
+        abstain_below = self.policy.abstain_below
+        if triage.emergency is not None:
+            guidance = self.guidance(triage.emergency, audience)
+            return Outcome(AnswerStatus.EMERGENCY, (guidance,), compose=best >= abstain_below, evidence=found)
+        if (
+            triage.scope is Scope.UNSURE
+            and best < self.policy.unsure_answer_above
+            and not self.evidence.supported(query.question, retrieval.passages)
+        ):
+            return Outcome(AnswerStatus.INSUFFICIENT_EVIDENCE, (self.abstention(query),), evidence=found)
+        unknown = tuple(self.index.terms.unknown_terms(query.question) if self.index.terms else [])
+        if unknown:
+            message = self.abstention(query, unknown_terms=unknown)
+            return Outcome(AnswerStatus.INSUFFICIENT_EVIDENCE, (message,), evidence=found, unknown_terms=unknown)
+        narrowed = self.narrow(query, retrieval)
+        evidence = tuple(narrowed.retrieval.passages)
+        best = narrowed.retrieval.best_citable_similarity
+        lexical = best < abstain_below and self.evidence.supported(query.question, narrowed.retrieval.passages)
+        if lexical:
+            # A named score, rule or trial the model does not recognise, found word for word: that is evidence.
+            best = abstain_below
+        if best < abstain_below:
+            message = self.abstention(query, populations=narrowed.populations or None)
+            return Outcome(AnswerStatus.INSUFFICIENT_EVIDENCE, (message,), evidence=evidence)
+        reading = triage.reading.id if triage.reading else None
+        unaddressed = tuple(self._unaddressed(query, narrowed.retrieval, reading, lexical))
+        if unaddressed:
+            message = self.abstention(query, unknown_terms=unaddressed)
+            return Outcome(AnswerStatus.INSUFFICIENT_EVIDENCE, (message,), evidence=evidence, unaddressed=unaddressed)
+        return Outcome(AnswerStatus.ANSWERED, compose=True, evidence=evidence)
+
+    def narrow(self, query: Query, retrieval: Retrieval) -> Narrowed:
+        best = retrieval.best_citable_similarity
+        wanted = sorted(populations(query.question))
+        if wanted:
+            # A question about a population is answered only from passages that speak about it.
+            retrieval = replace(retrieval, passages=[p for p in retrieval.passages if self._covers(p, wanted)])
+            best = retrieval.best_citable_similarity
+        fitting = self.evidence.fitting_age(query.question, retrieval.passages)
+        if fitting is not None:
+            # Evidence from an article written for another age group (or for non-pregnant women) does not
+            # answer a question about this one, unless the passage itself speaks of the group asked about.
+            retrieval = replace(retrieval, passages=fitting)
+            if retrieval.best_citable_similarity < best:
+                wanted = wanted or ["the age group asked about"]
+        return Narrowed(retrieval, tuple(wanted))
+
+    def _unaddressed(self, query: Query, retrieval: Retrieval, reading: str | None, lexical: bool) -> list[str]:
+        """What the question asks that the evidence to be cited does not speak of (see service.triage.asked)."""
+        floor = 0.0 if lexical else self.policy.abstain_below
+        cited = [p for p in retrieval.passages if p.chunk.citations and p.similarity >= floor]
+        return self.evidence.unaddressed(query.question, cited[:DEFAULT_MAX_CITATIONS], reading)
+
+    def _covers(self, passage: Passage, wanted: list[str]) -> bool:
+        found = populations(passage.chunk.text) | self._article_populations(passage.chunk.article_id)
+        return all(population in found for population in wanted)
+
+    def _article_populations(self, article_id: str) -> set[str]:
+        cached = self._populations.get(article_id)
+        if cached is None:
+            article = self.index.articles.get(article_id)
+            cached = populations(f"{article.title} {article.question}") if article else set()
+            self._populations[article_id] = cached
+        return cached
+
+    def abstention(
+        self, query: Query, unknown_terms: tuple[str, ...] = (), populations: tuple[str, ...] | None = None
+    ) -> str:
+        """Why no answer is given, and what was searched."""
+        return wording.insufficient_evidence(
+            len(self.index.articles),
+            len(self.index.chunks),
+            escape_markdown(query.text[:300]),
+            query.filters,
+            unknown_terms=[escape_markdown(t) for t in unknown_terms],
+            populations=list(populations) if populations else None,
+        )
+
+    def guidance(self, emergency: Emergency, audience: Audience) -> str:
+        return emergency_guidance(emergency, patient=audience is Audience.PATIENT)
