@@ -4,7 +4,8 @@
   with `Mode.BM25` or `Mode.DENSE` it is a baseline: the same pipeline (safety checks, abstention,
   composition, citations) over plain BM25 or plain dense retrieval, so that a gain measured against
   it comes from retrieval alone. Its ranking for the retrieval metrics is the retriever's list
-  (top 50) for the same resolved query the pipeline searched.
+  (top 50) for the query the pipeline searched, as the answer's trace carries it (none when the
+  question was not searched).
 - `HttpSystem` posts to a running server's /v1/followups and times the request as a client sees it.
   The API exposes no ranking, so its retrieval metrics are computed over the cited passages, in order.
 """
@@ -24,10 +25,8 @@ from ingest.models import Article
 from service.answering.pipeline import AnswerService
 from service.handoffs import Query
 from service.retrieval.index import LoadedIndex
-from service.retrieval.query import resolve_query
 from service.retrieval.retriever import Mode, Retrieval, Retriever
 from service.schema import FollowupAnswer, FollowupRequest
-from service.triage.injection import contains_injection, strip_injection
 
 RANKING_DEPTH = 50
 
@@ -90,9 +89,9 @@ class InProcessSystem:
     def run(self, case: Case) -> SystemOutput:
         request = to_request(case)
         started = self._clock()
-        answer = self.service.answer(request, request_id=case.id)
+        answer, trace = self.service.answer_traced(request, request_id=case.id)
         latency = (self._clock() - started) * 1000
-        ranking = self._ranking(request) if case.judgments else []
+        ranking = self._ranking(trace.query) if case.judgments and trace.query is not None else []
         cited = [self._passage(c.passage_id) for c in answer.citations if c.passage_id in self.index.rows]
         return SystemOutput(answer=answer, ranking=ranking, cited=cited, latency_ms=latency)
 
@@ -102,13 +101,8 @@ class InProcessSystem:
             passage_id=chunk.id, article_id=chunk.article_id, section=chunk.section, source_ids=chunk.source_ids
         )
 
-    def _ranking(self, request: FollowupRequest) -> list[RankedPassage]:
+    def _ranking(self, query: Query) -> list[RankedPassage]:
         """The retriever's top passages for the query the pipeline searched (top 10 = what it ranked first)."""
-        question = strip_injection(request.question) if contains_injection(request.question) else request.question
-        if not question.strip():
-            return []
-        article = self.index.articles.get(request.article_id) if request.article_id else None
-        query = resolve_query(request.model_copy(update={"question": question}), article.question if article else None)
         retrieval = self.retriever.retrieve(query, mode=self.mode, top_k=RANKING_DEPTH)
         return [self._passage(p.chunk.id) for p in retrieval.passages]
 

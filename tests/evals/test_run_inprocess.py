@@ -8,7 +8,7 @@ import pytest
 
 from evals.datasets import load_dataset
 from evals.judge import CachedEmbedder, EmbeddingJudge
-from evals.models import CaseResult, RunInfo
+from evals.models import Case, CaseResult, DatasetKind, Judgments, RelevanceUnit, RunInfo
 from evals.runner import RESULTS, RunMismatchError, run_eval
 from evals.scoring import Scorer
 from evals.systems import InProcessSystem
@@ -67,6 +67,19 @@ def test_a_run_scores_every_case_on_the_product_and_both_baselines(tmp_path, ind
     assert product["g-t-005"].status is AnswerStatus.EMERGENCY
     assert all(r.metrics.references_consistent == 1.0 and r.metrics.disclaimer_present == 1.0 for r in results)
     assert {r.system for r in results} == {"product", "bm25", "dense"}
+
+
+def test_the_ranking_is_for_the_question_the_pipeline_searched_without_personal_details(index, embedder):
+    product = InProcessSystem("product", index, embedder, Mode.HYBRID)
+    judged = Judgments(unit=RelevanceUnit.SECTION, grades={"gout-flare|Treatment": 1})
+
+    def ranking(question: str) -> list[str]:
+        case = Case(id="c", dataset="d", kind=DatasetKind.GOLDEN, question=question, judgments=judged)
+        return [p.passage_id for p in product.run(case).ranking]
+
+    named = ranking("My patient Ferrous Kidney has a gout flare: what do I give first?")
+
+    assert named and named == ranking("My patient has a gout flare: what do I give first?")
 
 
 def test_a_second_run_resumes_and_gives_the_same_results(tmp_path, index, embedder, scorer):
