@@ -13,11 +13,10 @@ from dataclasses import dataclass
 
 from ingest.chunking import split_sentences
 from service.answering import wording
-from service.answering.citations import MARKER
+from service.answering.markdown import MARKER, unescape_markdown
 
 _MARKER_RUN = re.compile(r"(?:\s*(?<!\\)\[\d+\])+")
 _BOLD_BLOCK = re.compile(r"^\*\*.*\*\*$", re.DOTALL)
-_ESCAPE = re.compile(r"\\([\\\[\]*_`])")
 _FIXED_PREFIXES = (
     wording.OUT_OF_SCOPE[:60],
     wording.EMERGENCY_FOLLOWS,
@@ -48,16 +47,12 @@ def is_fixed_text(block: str) -> bool:
     return bool(_BOLD_BLOCK.match(block)) or block.startswith(_FIXED_PREFIXES)
 
 
-def unescape(text: str) -> str:
-    return _ESCAPE.sub(r"\1", text)
-
-
 def plain_text(answer: str) -> str:
     """The answer without markers, Markdown emphasis or escapes: what a reader takes in."""
     text = MARKER.sub("", answer)
     text = text.replace("**", "")
     text = re.sub(r"^\s*-\s+", "", text, flags=re.MULTILINE)
-    return " ".join(unescape(text).split())
+    return " ".join(unescape_markdown(text).split())
 
 
 def content_text(answer: str) -> str:
@@ -83,7 +78,7 @@ def statements(answer: str) -> list[Statement]:
 
 
 def _sentences(text: str) -> list[str]:
-    plain = " ".join(unescape(text).split()).strip(" .;,")
+    plain = " ".join(unescape_markdown(text).split()).strip(" .;,")
     if not plain or not re.search(r"[A-Za-z0-9]", plain):
         return []
     return split_sentences(plain)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import math
 import os
-import re
 import shutil
 import signal
 import subprocess
@@ -17,6 +16,7 @@ from typing import Any
 from ingest.embedding import Embedder
 from ingest.layout import DataDir, IndexBusyError
 from ingest.settings import Settings, get_settings
+from service.answering.markdown import unescape_markdown
 from service.schema import Audience, FollowupAnswer, FollowupRequest
 
 
@@ -253,4 +253,4 @@ def _plain_markdown(text: str, bold: str, plain: str) -> str:
     """Bold markers to terminal bold (or nothing), and the escapes of quoted text removed."""
     parts = text.split("**")
     text = "".join(part if i % 2 == 0 else f"{bold}{part}{plain}" for i, part in enumerate(parts))
-    return re.sub(r"\\([\\\[\]*_`])", r"\1", text)
+    return unescape_markdown(text)

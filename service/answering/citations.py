@@ -6,16 +6,13 @@ list is derived from the passages actually quoted, and the disclaimer is attache
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping, Sequence
 
 from ingest.models import Article, Chunk, Reference, ReviewStatus
 from service.answering import wording
+from service.answering.markdown import MARKER, escape_markdown
 from service.handoffs import DraftItem
 from service.schema import AnswerStatus, Audience, Citation, FollowupAnswer, ReferenceEntry, RelatedQuestionOut
-
-# A marker is "[n]" not preceded by a backslash: quoted text has its own brackets escaped.
-MARKER = re.compile(r"(?<!\\)\[(\d+)\]")
 
 
 class UnknownPassageError(Exception):
@@ -77,11 +74,6 @@ def _complete(entry: ReferenceEntry, reference: Reference) -> None:
 def render_item(book: CitationBook, item: DraftItem) -> str:
     markers = "".join(f"[{n}]" for n in book.cite(item))
     return f"{escape_markdown(item.text)} {markers}".rstrip()
-
-
-def escape_markdown(text: str) -> str:
-    """Quoted text can hold brackets or asterisks; escape them so they are never read as markers."""
-    return re.sub(r"([\\\[\]*_`])", r"\\\1", text)
 
 
 def finalize(

@@ -15,9 +15,10 @@ from typing import Any
 
 from ingest.models import Chunk
 from service.answering import wording
-from service.answering.citations import CitationBook, escape_markdown, finalize, render_item
+from service.answering.citations import CitationBook, finalize, render_item
 from service.answering.composition import Composer, ExtractiveComposer
 from service.answering.evidence_check import EvidenceCheck
+from service.answering.markdown import escape_markdown
 from service.answering.plan import DEFAULT_MAX_CITATIONS, AnswerPlan, AnswerPolicy, Planner
 from service.answering.views import EvidenceReader, IndexView, PassageRetriever
 from service.handoffs import Query

@@ -18,7 +18,7 @@ from dataclasses import dataclass, replace
 
 from ingest.models import Article
 from service.answering import wording
-from service.answering.citations import escape_markdown
+from service.answering.markdown import escape_markdown
 from service.answering.views import EvidenceReader, IndexView, PassageRetriever
 from service.handoffs import Passage, Query
 from service.logs import failure_fields

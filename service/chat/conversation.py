@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from pydantic import ValidationError
 
-from service.answering.citations import escape_markdown
+from service.answering.markdown import escape_markdown
 from service.schema import (
     MAX_HISTORY_TURNS,
     Audience,

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from service.answering.citations import MARKER
+from service.answering.markdown import MARKER
 from service.retrieval.index import LoadedIndex
 
 

@@ -28,7 +28,8 @@ from ingest.embedding import SentenceTransformerEmbedder, default_model_path
 from ingest.layout import DataDir
 from ingest.pipeline import run_ingest
 from ingest.settings import ChromaSettings, Settings
-from service.answering.citations import consistency_problems, escape_markdown
+from service.answering.citations import consistency_problems
+from service.answering.markdown import escape_markdown
 from service.answering.wording import DISCLAIMERS, OUT_OF_SCOPE
 from service.app import create_app
 from service.schema import Audience, FollowupAnswer

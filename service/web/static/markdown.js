@@ -1,5 +1,5 @@
 // Answers use a small Markdown subset: paragraphs, **bold**, "- " bullets, [n] citation markers, and
-// backslash escapes for quoted brackets and asterisks (service/citations.py). Only that is rendered, and
+// backslash escapes for quoted brackets and asterisks (service/answering/markdown.py). Only that is rendered, and
 // only as text nodes and elements: never as HTML.
 
 import { el } from "./dom.js";
