@@ -162,9 +162,35 @@ class RelatedQuestionOut(BaseModel):
     article_id: str
 
 
+class BlockKind(StrEnum):
+    EMERGENCY = "emergency"
+    EMERGENCY_ADVICE = "emergency_advice"
+    ABSTENTION = "abstention"
+    NOTICE = "notice"
+    HEADING = "heading"
+    STATEMENT = "statement"
+
+
+class AnswerBlock(BaseModel):
+    kind: BlockKind = Field(
+        description="`emergency`: the call for help that leads an answer to a possible emergency; "
+        "`emergency_advice`: what to do while help comes, in the same paragraph; `abstention`: why no answer is "
+        "given and what was searched; `notice`: other fixed wording (out of scope, a failed search or answer, "
+        "what follows an emergency's guidance); `heading`: a heading over the statements after it, which form "
+        "its list; `statement`: a passage quoted as the article states it"
+    )
+    text: str = Field(description="plain text, without Markdown escapes or [n] markers")
+    reference_numbers: list[int] = Field(
+        default_factory=list, description="the references a statement cites: its [n] markers in `answer`"
+    )
+
+
 class FollowupAnswer(BaseModel):
     status: AnswerStatus
     answer: str = Field(description="Markdown with [n] markers that refer to `references`")
+    blocks: list[AnswerBlock] = Field(
+        default_factory=list, description="the answer as data, in order: `answer` is rendered from these"
+    )
     citations: list[Citation]
     references: list[ReferenceEntry] = Field(description="numbered in order of first use")
     related_questions: list[RelatedQuestionOut]

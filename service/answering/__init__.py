@@ -1,10 +1,12 @@
 """From a question and its evidence to the finished answer.
 
-`pipeline` (the follow-up steps: triage, retrieval, composition, finalize), `evidence_check` (does the
-evidence found fit the age group and what the question asks for), `composition` (composers
-choose and order the passages to quote), `citations` (numbering, the reference list, finalize),
-`wording` (every fixed sentence the service attaches to answers, in one place) and `views` (Protocols for
-what the pipeline reads from the index, the retriever and the evidence checks).
+`plan` (the decisions before composing, as named steps: screening, triage, query, retrieval, the evidence
+checks), `pipeline` (the plan, then composition and finalize, as JSON or a stream), `evidence_check` (does the
+evidence found fit the age group and what the question asks for), `composition` (composers choose and order
+the passages to quote), `citations` (numbering, the reference list, finalize), `markdown` (the answer's blocks
+rendered as Markdown, and the one escape set), `wording` (every fixed sentence the service attaches to
+answers, in one place) and `views` (Protocols for what the pipeline reads from the index, the retriever and
+the evidence checks).
 """
 
-__all__ = ["citations", "composition", "evidence_check", "pipeline", "views", "wording"]
+__all__ = ["citations", "composition", "evidence_check", "markdown", "pipeline", "plan", "views", "wording"]

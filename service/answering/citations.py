@@ -1,7 +1,8 @@
 """Number citations per answer, build the reference list, and attach what every answer must carry.
 
 `finalize` is the only way a FollowupAnswer is made: whatever a composer returned, the reference
-list is derived from the passages actually quoted, and the disclaimer is attached here, by code.
+list is derived from the passages actually quoted, the Markdown is rendered from the answer's blocks
+(service.answering.markdown), and the disclaimer is attached here, by code.
 """
 
 from __future__ import annotations
@@ -10,9 +11,18 @@ from collections.abc import Callable, Mapping, Sequence
 
 from ingest.models import Article, Chunk, Reference, ReviewStatus
 from service.answering import wording
-from service.answering.markdown import MARKER, escape_markdown
+from service.answering.markdown import MARKER, render_markdown
 from service.handoffs import DraftItem
-from service.schema import AnswerStatus, Audience, Citation, FollowupAnswer, ReferenceEntry, RelatedQuestionOut
+from service.schema import (
+    AnswerBlock,
+    AnswerStatus,
+    Audience,
+    BlockKind,
+    Citation,
+    FollowupAnswer,
+    ReferenceEntry,
+    RelatedQuestionOut,
+)
 
 
 class UnknownPassageError(Exception):
@@ -71,15 +81,15 @@ def _complete(entry: ReferenceEntry, reference: Reference) -> None:
         entry.url = reference.url
 
 
-def render_item(book: CitationBook, item: DraftItem) -> str:
-    markers = "".join(f"[{n}]" for n in book.cite(item))
-    return f"{escape_markdown(item.text)} {markers}".rstrip()
+def statement(book: CitationBook, item: DraftItem) -> AnswerBlock:
+    """The block that quotes the item, with the reference numbers the book gives its passage."""
+    return AnswerBlock(kind=BlockKind.STATEMENT, text=item.text, reference_numbers=book.cite(item))
 
 
 def finalize(
     *,
     status: AnswerStatus,
-    body: str,
+    blocks: Sequence[AnswerBlock],
     book: CitationBook,
     articles: Mapping[str, Article],
     audience: Audience,
@@ -91,7 +101,8 @@ def finalize(
     unapproved = [articles[a].title for a in cited_articles if articles[a].review_status is not ReviewStatus.APPROVED]
     return FollowupAnswer(
         status=status,
-        answer=body,
+        answer=render_markdown(blocks),
+        blocks=list(blocks),
         citations=book.citations,
         references=book.references,
         related_questions=list(related),

@@ -15,16 +15,16 @@ from typing import Any
 
 from ingest.models import Chunk
 from service.answering import wording
-from service.answering.citations import CitationBook, finalize, render_item
+from service.answering.citations import CitationBook, finalize, statement
 from service.answering.composition import Composer, ExtractiveComposer
 from service.answering.evidence_check import EvidenceCheck
-from service.answering.markdown import escape_markdown
+from service.answering.markdown import markdown_fragments
 from service.answering.plan import DEFAULT_MAX_CITATIONS, AnswerPlan, AnswerPolicy, Planner
 from service.answering.views import EvidenceReader, IndexView, PassageRetriever
 from service.handoffs import Query
 from service.logs import failure_fields
 from service.retrieval.index import LoadedIndex
-from service.schema import AnswerStatus, FollowupAnswer, FollowupRequest, RelatedQuestionOut
+from service.schema import AnswerBlock, AnswerStatus, BlockKind, FollowupAnswer, FollowupRequest, RelatedQuestionOut
 
 # AnswerPolicy is re-exported: it configures AnswerService.
 __all__ = ["AnswerPolicy", "AnswerService", "AnswerTrace", "StreamEvent"]
@@ -171,7 +171,7 @@ class _Run:
         self.clock = service._clock
         self.started = self.clock()
         self.book = CitationBook(service.index.articles, known=self._known)
-        self.body: list[str] = []
+        self.blocks: list[AnswerBlock] = []
         # A failing retrieval ends in the plan's outcome, which keeps an emergency's guidance in the answer.
         self.plan = service.plan(request)
         self.trace = AnswerTrace.of(self.plan)
@@ -184,50 +184,49 @@ class _Run:
         return row is not None and index.chunks[row] == chunk
 
     def fragments(self) -> Iterator[str]:
+        """The answer's Markdown, block by block as it is composed."""
+        return markdown_fragments(self._blocks())
+
+    def _blocks(self) -> Iterator[AnswerBlock]:
         started = self.clock()
         try:
-            for fragment in self._compose():
-                self.body.append(fragment)
-                yield fragment
+            for block in self._compose():
+                self.blocks.append(block)
+                yield block
         except Exception as exc:  # noqa: BLE001 (logged without its message) - any composer failure still ends in a well-formed answer
             log.error("composition failed", extra={"fields": {"request_id": self.request_id, **failure_fields(exc)}})
             self.trace.error = f"composition failed: {type(exc).__name__}"
-            notice = ("\n\n" if self.body else "") + wording.COMPOSITION_FAILED
-            self.body.append(notice)
+            notice = AnswerBlock(kind=BlockKind.NOTICE, text=wording.COMPOSITION_FAILED)
+            self.blocks.append(notice)
             yield notice
         else:
             if self.status is AnswerStatus.ANSWERED and not self.book.citations and self.plan.query is not None:
                 # The composer found nothing it could quote: that is an abstention, said as one.
                 self.status = AnswerStatus.INSUFFICIENT_EVIDENCE
                 message = self.service.planner.abstention(self.plan.query)
-                self.body.append(message)
+                self.blocks.append(message)
                 yield message
         self.timings["compose_ms"] = (self.clock() - started) * 1000
 
-    def _compose(self) -> Iterator[str]:
-        outcome, query, book = self.plan.outcome, self.plan.query, self.book
-        for paragraph in outcome.preamble:
-            yield paragraph + "\n\n"
+    def _compose(self) -> Iterator[AnswerBlock]:
+        outcome, query = self.plan.outcome, self.plan.query
+        yield from outcome.preamble
         if not (outcome.compose and query):
             return
         if outcome.status is AnswerStatus.EMERGENCY:
-            yield wording.EMERGENCY_FOLLOWS + "\n\n"
+            yield AnswerBlock(kind=BlockKind.NOTICE, text=wording.EMERGENCY_FOLLOWS)
         limit = self.request.max_citations or DEFAULT_MAX_CITATIONS
-        in_list = False
         for piece in self.service.composer.stream(query, list(outcome.evidence), limit):
             if isinstance(piece, str):
-                yield ("\n" if in_list else "") + f"**{escape_markdown(piece)}**\n\n"
-                in_list = True
-            elif in_list:
-                yield f"- {render_item(book, piece)}\n"
+                yield AnswerBlock(kind=BlockKind.HEADING, text=piece)
             else:
-                yield render_item(book, piece) + "\n\n"
+                yield statement(self.book, piece)
 
     def finish(self) -> tuple[FollowupAnswer, AnswerTrace]:
         self.timings["total_ms"] = (self.clock() - self.started) * 1000
         answer = finalize(
             status=self.status,
-            body="".join(self.body).strip(),
+            blocks=self.blocks,
             book=self.book,
             articles=self.service.index.articles,
             audience=self.request.audience,

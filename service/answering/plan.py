@@ -14,17 +14,18 @@ searched; a failing search ends in an outcome too (keeping an emergency's guidan
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass, replace
 
 from ingest.models import Article
 from service.answering import wording
-from service.answering.markdown import escape_markdown
+from service.answering.markdown import unescape_markdown
 from service.answering.views import EvidenceReader, IndexView, PassageRetriever
 from service.handoffs import Passage, Query
 from service.logs import failure_fields
 from service.retrieval.query import resolve_query
 from service.retrieval.retriever import Retrieval
-from service.schema import AnswerStatus, Audience, FollowupRequest
+from service.schema import AnswerBlock, AnswerStatus, Audience, BlockKind, FollowupRequest
 from service.triage.emergency import Emergency, detect_emergency
 from service.triage.emergency import guidance as emergency_guidance
 from service.triage.injection import contains_injection, strip_injection
@@ -42,12 +43,15 @@ __all__ = [
     "Screening",
     "SearchFailed",
     "Triage",
+    "guidance_blocks",
     "screen",
 ]
 
 log = logging.getLogger("vademecum.service")
 
 DEFAULT_MAX_CITATIONS = 5
+# The emergency guidance as service.triage.emergency writes it: a bold call for help, then any advice.
+_GUIDANCE = re.compile(r"\*\*(?P<call>.+?)\*\*(?:\s+(?P<advice>.+))?", re.DOTALL)
 
 
 @dataclass(frozen=True)
@@ -102,7 +106,7 @@ class Narrowed:
 @dataclass(frozen=True)
 class Outcome:
     status: AnswerStatus
-    preamble: tuple[str, ...] = ()  # paragraphs that lead the answer (guidance, abstention, notices)
+    preamble: tuple[AnswerBlock, ...] = ()  # what leads the answer: guidance, abstention, notices
     compose: bool = False  # whether passages are quoted after the preamble
     evidence: tuple[Passage, ...] = ()  # the passages that may be quoted
     unknown_terms: tuple[str, ...] = ()  # words of the question the corpus does not know
@@ -141,7 +145,7 @@ class Planner:
         screening = screen(request.question)
         triage = self.triage(request, screening)
         if triage.emergency is None and (triage.scope is Scope.OUT or screening.blank):
-            return AnswerPlan(screening, triage, Outcome(AnswerStatus.OUT_OF_SCOPE, (wording.OUT_OF_SCOPE,)))
+            return AnswerPlan(screening, triage, Outcome(AnswerStatus.OUT_OF_SCOPE, (_notice(wording.OUT_OF_SCOPE),)))
         query = self.resolve(request, screening, triage)
         found = self.retrieve(query)
         if isinstance(found, SearchFailed):
@@ -180,9 +184,10 @@ class Planner:
             return SearchFailed(f"retrieval failed: {type(exc).__name__}")
 
     def search_failed(self, triage: Triage, audience: Audience) -> Outcome:
+        notice = _notice(wording.SEARCH_FAILED)
         if triage.emergency is None:
-            return Outcome(AnswerStatus.INSUFFICIENT_EVIDENCE, (wording.SEARCH_FAILED,))
-        return Outcome(AnswerStatus.EMERGENCY, (self.guidance(triage.emergency, audience), wording.SEARCH_FAILED))
+            return Outcome(AnswerStatus.INSUFFICIENT_EVIDENCE, (notice,))
+        return Outcome(AnswerStatus.EMERGENCY, (*guidance_blocks(triage.emergency, audience), notice))
 
     def weigh(self, query: Query, retrieval: Retrieval, triage: Triage, audience: Audience) -> Outcome:
         """Is the evidence enough to answer? The checks in order; the first that fails decides."""
@@ -190,8 +195,8 @@ class Planner:
         best = retrieval.best_citable_similarity
         abstain_below = self.policy.abstain_below
         if triage.emergency is not None:
-            guidance = self.guidance(triage.emergency, audience)
-            return Outcome(AnswerStatus.EMERGENCY, (guidance,), compose=best >= abstain_below, evidence=found)
+            guidance = guidance_blocks(triage.emergency, audience)
+            return Outcome(AnswerStatus.EMERGENCY, guidance, compose=best >= abstain_below, evidence=found)
         if (
             triage.scope is Scope.UNSURE
             and best < self.policy.unsure_answer_above
@@ -255,16 +260,30 @@ class Planner:
 
     def abstention(
         self, query: Query, unknown_terms: tuple[str, ...] = (), populations: tuple[str, ...] | None = None
-    ) -> str:
+    ) -> AnswerBlock:
         """Why no answer is given, and what was searched."""
-        return wording.insufficient_evidence(
+        text = wording.insufficient_evidence(
             len(self.index.articles),
             len(self.index.chunks),
-            escape_markdown(query.text[:300]),
+            query.text[:300],
             query.filters,
-            unknown_terms=[escape_markdown(t) for t in unknown_terms],
+            unknown_terms=list(unknown_terms),
             populations=list(populations) if populations else None,
         )
+        return AnswerBlock(kind=BlockKind.ABSTENTION, text=text)
 
-    def guidance(self, emergency: Emergency, audience: Audience) -> str:
-        return emergency_guidance(emergency, patient=audience is Audience.PATIENT)
+
+def guidance_blocks(emergency: Emergency, audience: Audience) -> tuple[AnswerBlock, ...]:
+    """The emergency guidance as blocks: the call for help, then any advice on what to do while help comes."""
+    markdown = emergency_guidance(emergency, patient=audience is Audience.PATIENT)
+    found = _GUIDANCE.fullmatch(markdown)
+    if found is None:  # not bold at its start: all of it is the call for help
+        return (AnswerBlock(kind=BlockKind.EMERGENCY, text=unescape_markdown(markdown.replace("**", ""))),)
+    call = AnswerBlock(kind=BlockKind.EMERGENCY, text=unescape_markdown(found["call"]))
+    if not found["advice"]:
+        return (call,)
+    return (call, AnswerBlock(kind=BlockKind.EMERGENCY_ADVICE, text=unescape_markdown(found["advice"])))
+
+
+def _notice(text: str) -> AnswerBlock:
+    return AnswerBlock(kind=BlockKind.NOTICE, text=text)

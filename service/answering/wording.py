@@ -38,7 +38,7 @@ def insufficient_evidence(
     unknown_terms: list[str] | None = None,
     populations: list[str] | None = None,
 ) -> str:
-    """What was searched, so the reader can judge the abstention. `query_text` must already be escaped."""
+    """What was searched, so the reader can judge the abstention. Plain text: the Markdown is escaped when rendered."""
     conditions = []
     if filters.specialty:
         conditions.append(f"specialty {filters.specialty}")

@@ -26,7 +26,7 @@ from hypothesis import strategies as st
 
 from ingest.chunking import chunk_article
 from ingest.models import Article, Chunk, Reference, ReferenceType, SourceFormat
-from service.answering.citations import CitationBook, UnknownPassageError, consistency_problems, render_item
+from service.answering.citations import CitationBook, UnknownPassageError, consistency_problems
 from service.answering.pipeline import AnswerPolicy, AnswerService
 from service.handoffs import DraftItem, Passage, Query
 from service.retrieval.retriever import Retrieval
@@ -255,7 +255,7 @@ def test_same_work_from_two_articles_keeps_the_known_doi() -> None:
     book = CitationBook({first.id: first, second.id: second})
     for article in (first, second):
         chunk = next(c for c in chunk_article(article) if c.citations)
-        render_item(book, DraftItem(text=chunk.text, passage=Passage(chunk=chunk, similarity=1, score=1)))
+        book.cite(DraftItem(text=chunk.text, passage=Passage(chunk=chunk, similarity=1, score=1)))
 
     assert len(book.references) == 1
     assert book.references[0].doi == "10.1/x"

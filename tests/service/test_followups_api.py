@@ -6,9 +6,10 @@ import pytest
 from fastapi.testclient import TestClient
 
 from service.answering.citations import consistency_problems
+from service.answering.markdown import render_markdown
 from service.answering.wording import DISCLAIMERS
 from service.retrieval.index import LoadedIndex
-from service.schema import Audience, FollowupAnswer
+from service.schema import Audience, BlockKind, FollowupAnswer
 from tests.service.helpers import ANSWERED, EMERGENCY, INSUFFICIENT, OUT_OF_SCOPE, markers, parse_sse
 
 EVERY_STATUS = [
@@ -30,6 +31,16 @@ def test_every_status_carries_disclaimer_and_consistent_references(client: TestC
     assert "references" in response.json()
     assert consistency_problems(answer) == []
     assert answer.request_id == response.headers["x-request-id"]
+
+
+@pytest.mark.parametrize(("body", "status"), EVERY_STATUS)
+def test_every_status_gives_the_answer_as_blocks_it_is_rendered_from(client: TestClient, body, status) -> None:
+    answer = FollowupAnswer.model_validate(client.post("/v1/followups", json=body).json())
+
+    assert answer.blocks
+    assert answer.answer == render_markdown(answer.blocks)
+    statements = [b for b in answer.blocks if b.kind is BlockKind.STATEMENT]
+    assert [b.reference_numbers for b in statements] == [c.reference_numbers for c in answer.citations]
 
 
 @pytest.mark.parametrize(("body", "status"), EVERY_STATUS)
