@@ -112,7 +112,7 @@ class Scorer:
             problems.append("the expected article was retrieved but not cited")
 
     def _citations(self, answer: FollowupAnswer, values: CaseMetrics, problems: list[str]) -> list[CitationOut]:
-        values.citation_coverage = answer_text.citation_coverage(answer.answer)
+        values.citation_coverage = answer_text.citation_coverage(answer)
         if values.citation_coverage is not None and values.citation_coverage < 1:
             problems.append(f"{1 - values.citation_coverage:.0%} of the answer's sentences carry no citation")
         consistency = [p for p in consistency_problems(answer) if p != "no disclaimer"]
@@ -131,7 +131,7 @@ class Scorer:
         out: list[CitationOut] = []
         used: set[int] = set()
         for citation in answer.citations:
-            claim = answer_text.cited_text(answer.answer, tuple(citation.reference_numbers), used)
+            claim = answer_text.cited_text(answer, tuple(citation.reference_numbers), used)
             supported = None
             if claim and _verbatim(claim, citation.quote):
                 supported = True  # a sentence quoted word for word is supported by its quote
@@ -156,7 +156,7 @@ class Scorer:
         return out
 
     def _content(self, case: Case, answer: FollowupAnswer, values: CaseMetrics, problems: list[str]) -> None:
-        content = answer_text.content_text(answer.answer)
+        content = answer_text.content_text(answer)
         if case.golden_answer:
             values.rouge_l_f1 = metrics.rouge_l_f1(content, case.golden_answer) if content else 0.0
             values.semantic_similarity = self.vectors.similarity(content, case.golden_answer) if content else 0.0
