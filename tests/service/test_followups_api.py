@@ -185,3 +185,13 @@ def test_openapi_documents_the_versioned_api(client: TestClient) -> None:
 
     assert {"/v1/followups", "/v1/followups/stream", "/v1/articles", "/v1/articles/{article_id}"} <= set(paths)
     assert {"/healthz", "/readyz", "/metrics"} <= set(paths)
+
+
+def test_a_filter_value_in_the_abstention_is_escaped_and_never_read_as_a_marker(client: TestClient) -> None:
+    body = {"question": "How is hyperkalaemia treated?", "filters": {"specialty": "on_call[7]"}}
+
+    answer = FollowupAnswer.model_validate(client.post("/v1/followups", json=body).json())
+
+    assert answer.status.value == "insufficient_evidence"
+    assert "on\\_call\\[7\\]" in answer.answer
+    assert consistency_problems(answer) == []
