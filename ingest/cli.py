@@ -4,17 +4,21 @@
 each; `vademecum index rollback` makes the previous kept version active again.
 
 Exit codes: 0 done; 1 articles rejected (or nothing to roll back); 2 another ingest holds the lock;
-3 the index could not be written (disk full, read-only) or the active version is corrupt.
+3 the index could not be written (disk full, read-only), the active version is corrupt, or the ONNX export of
+the model could not be written or does not give the model's vectors.
 """
 
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 from pathlib import Path
 from typing import Any
 
-from ingest.embedding import Embedder, SentenceTransformerEmbedder
+from ingest.embedding import Embedder
+from ingest.embedding.encoders import ingest_embedder
+from ingest.embedding.export import EncoderExportError
 from ingest.injection import scan_article
 from ingest.layout import (
     DataDir,
@@ -26,7 +30,6 @@ from ingest.layout import (
 )
 from ingest.loading import load_inputs
 from ingest.pipeline import IngestOptions, IngestReport, run_ingest
-from ingest.query_encoder import export_query_encoder
 from ingest.settings import Settings, get_settings
 from ingest.version import IndexCorruptError, verify_version
 
@@ -67,7 +70,7 @@ def add_ingest_commands(commands: Any) -> None:
 def run_ingest_command(
     args: argparse.Namespace, settings: Settings | None = None, embedder: Embedder | None = None
 ) -> int:
-    """`embedder` replaces the configured model (tests pass the session's, already loaded)."""
+    """`embedder` replaces the configured encoder (tests pass one already loaded)."""
     settings = settings or get_settings()
     paths = list(args.paths) or [settings.corpus_dir]
     missing = [p for p in paths if not p.exists()]
@@ -77,7 +80,14 @@ def run_ingest_command(
     if args.check:
         return _check(paths)
 
-    embedder = embedder or SentenceTransformerEmbedder.from_settings(settings.embedding)
+    if embedder is None:
+        _show_encoder_messages()
+        try:
+            # Exports the model to ONNX the first time, and checks the export against sentence-transformers.
+            embedder = ingest_embedder(DataDir(settings.data_dir), settings.embedding)
+        except (EncoderExportError, OSError) as error:
+            print(f"vademecum ingest: no encoder: {error}", file=sys.stderr)
+            return EXIT_FAILED
     options = IngestOptions(
         prune=args.prune, rebuild=args.rebuild, strict=args.strict, keep_previous=settings.index.keep_previous
     )
@@ -99,24 +109,18 @@ def run_ingest_command(
             print(f"vademecum ingest: {error}", file=sys.stderr)
             return EXIT_FAILED
     print_report(report)
-    if isinstance(embedder, SentenceTransformerEmbedder):
-        save_query_encoder(DataDir(settings.data_dir), embedder)
     return EXIT_OK if report.ok else EXIT_REJECTED
 
 
-def save_query_encoder(data_dir: DataDir, embedder: SentenceTransformerEmbedder) -> None:
-    """Export the question encoder the service loads (ingest.query_encoder), once per model.
-
-    The index is complete without it, so a failure is a warning: the service then loads the model itself.
-    """
-    try:
-        export_query_encoder(data_dir, embedder)
-    except OSError as error:
-        print(
-            f"warning: could not save the question encoder in {data_dir.encoders}: {error.strerror or error}; "
-            "the service will load the model in-process",
-            file=sys.stderr,
-        )
+def _show_encoder_messages() -> None:
+    """Which encoder the ingest uses, and that it is exporting one (a minute or two, once per model), on stderr."""
+    logger = logging.getLogger("vademecum.embedding")
+    if not logger.handlers and not logging.getLogger().handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("vademecum ingest: %(message)s"))
+        logger.addHandler(handler)
+        logger.setLevel(logging.INFO)
+        logger.propagate = False  # the quantiser configures the root logger: say it once
 
 
 def _check(paths: list[Path]) -> int:
@@ -224,5 +228,6 @@ def _describe(data_dir: DataDir, version: str) -> tuple[str, bool]:
         manifest = verify_version(directory)
     except IndexCorruptError as error:
         return f"{version} CORRUPT ({error.file}: {error.reason})", False
-    summary = f"{len(manifest.articles)} articles, {manifest.passage_count} passages, {manifest.model_name}"
+    encoder = manifest.encoder.describe() if manifest.encoder else manifest.model_name
+    summary = f"{len(manifest.articles)} articles, {manifest.passage_count} passages, {encoder}"
     return f"{version} ({summary})", True

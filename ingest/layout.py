@@ -5,7 +5,7 @@
       LOCK                   flock'ed by the one writer; the kernel releases it if the writer dies
       versions/<version>/    a complete, immutable index version
       versions/.build-<v>/   a version being built; never read, removed by the next writer
-      encoders/<model>-<fp>/ the question encoder the service loads (ingest.query_encoder)
+      encoders/<model>-<fp>-<precision>-v<n>/ the ONNX encoder ingest and service embed with (ingest.embedding.encoders)
 
 Readers only ever open the version ACTIVE names, so a writer killed at any point leaves them untouched.
 A writer that fails (disk full, read-only filesystem) removes what it wrote and raises IndexWriteError.
@@ -69,7 +69,7 @@ class DataDir:
 
     @property
     def encoders(self) -> Path:
-        """The question encoders exported for the service (ingest.query_encoder)."""
+        """The ONNX exports of the encoder ingest and the service embed with (ingest.embedding.encoders)."""
         return self.root / "encoders"
 
     def version_dir(self, version: str) -> Path:

@@ -115,8 +115,12 @@ def _ingest_locked(
     # missing from PATHS, and reported unchanged ones as added.)
     active = _active_index(data_dir, options.rebuild, report)
     previous = None
-    if active and active.manifest and not options.rebuild and _reusable(active.manifest, embedder):
-        previous = PreviousIndex(directory=active.directory, manifest=active.manifest, articles=active.articles)
+    if active and active.manifest and not options.rebuild:
+        change = _incompatibility(active.manifest, embedder)
+        if change is None:
+            previous = PreviousIndex(directory=active.directory, manifest=active.manifest, articles=active.articles)
+        else:
+            report.warnings.append(f"{change}: re-embedding every passage into a new version")
     articles = _merge(active.articles if active else {}, inputs, options.prune, report)
     for article_id in sorted(options.remove & articles.keys()):
         del articles[article_id]
@@ -251,9 +255,14 @@ def _active_index(data_dir: DataDir, rebuild: bool, report: IngestReport) -> Act
     return ActiveIndex(directory, manifest, articles, corrupt=True)
 
 
-def _reusable(manifest: Manifest, embedder: Embedder) -> bool:
-    """Whether a version's vectors can be reused: same model and chunker."""
-    return manifest.model_name == embedder.model_name and manifest.chunker_version == CHUNKER_VERSION
+def _incompatibility(manifest: Manifest, embedder: Embedder) -> str | None:
+    """Why a version's vectors cannot be reused (another encoder or chunker), or None when they can."""
+    if manifest.encoder != embedder.encoder:
+        built = manifest.encoder.describe() if manifest.encoder else f"{manifest.model_name} (encoder not recorded)"
+        return f"index {manifest.version} was built with {built}, this ingest embeds with {embedder.encoder.describe()}"
+    if manifest.chunker_version != CHUNKER_VERSION:
+        return f"index {manifest.version} was chunked by chunker {manifest.chunker_version}, this is {CHUNKER_VERSION}"
+    return None
 
 
 def _merge(old: dict[str, Article], inputs: LoadedInputs, prune: bool, report: IngestReport) -> dict[str, Article]:

@@ -15,12 +15,20 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
 class EmbeddingSettings(BaseModel):
-    # A sentence-transformers model name or local path; empty means the packaged all-MiniLM-L6-v2.
+    # A sentence-transformers model folder or name; empty means the packaged all-MiniLM-L6-v2.
     model: str = ""
+    # onnx: the model exported once per data directory and run by ONNX Runtime (ingest and service alike; the
+    # service then never imports torch). torch: sentence-transformers, also used for a model that cannot be exported.
+    backend: Literal["onnx", "torch"] = "onnx"
+    # Weights of the ONNX encoder. fp32 by default: on this project's 2-core AMD EPYC (AVX2, no VNNI) int8 is no
+    # faster, agrees less (cosine 0.985 against 0.99999) and its vectors shift with the batch they are embedded
+    # in (activations are quantised per batch); see README. Changing backend or precision re-embeds at next ingest.
+    precision: Literal["int8", "fp32"] = "fp32"
+    # ONNX Runtime's threads per call at ingest; 0: one per core. (The service uses service.torch_threads.)
+    threads: int = Field(default=0, ge=0, le=64)
     batch_size: int = Field(default=64, ge=1, le=4096)
-    max_seq_length: int = Field(default=256, ge=16, le=8192)
-    # Embed questions with a TorchScript copy of the model (same vectors, less CPU); false: plain `encode`.
-    trace: bool = True
+    # Tokens a text is cut at; None: the model's own (its sentence_bert_config.json).
+    max_seq_length: int | None = Field(default=None, ge=16, le=8192)
 
 
 class ChromaSettings(BaseModel):
@@ -43,7 +51,7 @@ class ServiceSettings(BaseModel):
     # Question and answer text stay out of the logs unless explicitly enabled.
     log_text: bool = False
     log_level: str = "INFO"
-    # Torch threads per process; 1 serves concurrent requests best on a small machine.
+    # Threads per embedding call (ONNX Runtime, or torch); 1 serves concurrent requests best on a small machine.
     torch_threads: int = Field(default=1, ge=1, le=64)
     # uvicorn worker processes; more than one needs Chroma in http mode (embedded Chroma has one writer).
     workers: int = Field(default=1, ge=1, le=64)

@@ -1,6 +1,6 @@
 """What one index version holds on disk, and how to write and read it.
 
-versions/<v>/manifest.json          model, chunker, collections, and every article's content hash
+versions/<v>/manifest.json          model and encoder, chunker, collections, and every article's content hash
 versions/<v>/articles.jsonl         the validated articles (for GET /articles and reference lists)
 versions/<v>/chunks.jsonl           passages; row i matches row i of embeddings.npy and of the BM25 index
 versions/<v>/embeddings.npy         unit vectors of the passages (also the cache the next run reuses)
@@ -23,7 +23,7 @@ from typing import TypeVar
 import numpy as np
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from ingest.embedding import Vectors
+from ingest.embedding.base import EncoderIdentity, Vectors
 from ingest.models import Article, Chunk, SourceFormat
 
 MANIFEST = "manifest.json"
@@ -89,6 +89,8 @@ class Manifest(BaseModel):
     version: str
     created_at: str
     model_name: str
+    # The encoder the vectors were made with; None in versions built before it was recorded (TorchScript era).
+    encoder: EncoderIdentity | None = None
     dimension: int
     chunker_version: str
     chroma_mode: str
