@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import re
+import sys
 import time
 import uuid
 from collections.abc import AsyncIterator
@@ -20,8 +21,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ingest.embedding import Embedder
+from ingest.embedding.encoders import EncoderUnavailableError, serving_embedder
 from ingest.layout import DataDir
-from ingest.query_encoder import serving_embedder
 from ingest.settings import Settings, get_settings
 from service.api import admin, articles, followups, health
 from service.body_limit import BodyLimitMiddleware
@@ -50,7 +51,13 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         configure_logging(settings.service.log_level)
         _limit_torch_threads(settings.service.torch_threads)
-        model = embedder or serving_embedder(DataDir(settings.data_dir), settings.embedding)
+        try:
+            model = embedder or serving_embedder(
+                DataDir(settings.data_dir), settings.embedding, threads=settings.service.torch_threads
+            )
+        except EncoderUnavailableError as error:
+            log.error("cannot start: %s", error)
+            raise
         state = ServiceState(settings=settings, embedder=model, composer=composer, metrics=app.state.metrics)
         state.load()
         app.state.service = state
@@ -209,12 +216,13 @@ def _sent_as_other_than_json(request: Request, error: Any) -> bool:
 def _limit_torch_threads(threads: int) -> None:
     """Requests run in parallel threads: each should use one core, not fight over all of them.
 
-    Torch gets the configured number of threads, and the BLAS under numpy one thread, since its
-    matrix products here are tiny and a BLAS thread pool only spins against the request threads.
+    Torch, when the encoder runs on it (the ONNX encoder gets its threads when loaded), gets the configured
+    number of threads, and the BLAS under numpy one thread, since its matrix products here are tiny and a
+    BLAS thread pool only spins against the request threads.
     """
-    import torch
-
-    torch.set_num_threads(threads)
+    torch = sys.modules.get("torch")
+    if torch is not None:
+        torch.set_num_threads(threads)
     try:
         from threadpoolctl import threadpool_limits
     except ImportError:  # pragma: no cover - installed with the pinned dependencies

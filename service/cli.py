@@ -14,7 +14,7 @@ import textwrap
 import uuid
 from typing import Any
 
-from ingest.embedding import Embedder
+from ingest.embedding import SentenceTransformerEmbedder
 from ingest.layout import DataDir, IndexBusyError
 from ingest.settings import Settings, get_settings
 from service.models import Audience, FollowupAnswer, FollowupRequest
@@ -48,11 +48,12 @@ def index_staleness(settings: Settings) -> str | None:
 
     Cheap (file metadata, and a hash of the model's files): the index is stale when it is missing, when a
     corpus file is newer than the newest input it was built from (`inputs_mtime` in its manifest), when a
-    corpus file is not among its sources, or when the question encoder the service loads was never exported.
+    corpus file is not among its sources, when it was built by another encoder than the configured one, or when
+    the ONNX encoder the service loads was never exported.
     """
+    from ingest.embedding.encoders import configured_encoder, export_dir
     from ingest.layout import IndexMissingError
     from ingest.loading import discover
-    from ingest.query_encoder import export_dir
     from ingest.version import read_manifest
 
     corpus = settings.corpus_dir
@@ -69,36 +70,40 @@ def index_staleness(settings: Settings) -> str | None:
             return f"{path} changed after index {manifest.version} was built"
         if os.path.realpath(path) not in sources:
             return f"{path} is not in index {manifest.version}"
-    embedding = settings.embedding
-    encoder = export_dir(data_dir, embedding.model, embedding.max_seq_length) if embedding.trace else None
-    if encoder is not None and not encoder.is_dir():
-        return f"no question encoder exported in {data_dir.encoders}"
+    encoder = configured_encoder(settings.embedding)
+    if manifest.encoder != encoder:
+        built = manifest.encoder.describe() if manifest.encoder else "an encoder it does not record"
+        return f"index {manifest.version} was built with {built}; the configured encoder is {encoder.describe()}"
+    if encoder.backend == "onnx" and not export_dir(data_dir, encoder).is_dir():
+        return f"no ONNX encoder exported in {data_dir.encoders}"
     return None
 
 
-def ensure_index(settings: Settings, out: Any = sys.stderr, embedder: Embedder | None = None) -> str | None:
+def ensure_index(
+    settings: Settings, out: Any = sys.stderr, reference: SentenceTransformerEmbedder | None = None
+) -> str | None:
     """Ingest the corpus folder when the index is stale (`index_staleness`); otherwise do nothing.
 
-    Returns why it ingested (None when the index was up to date). Without `embedder` the ingest runs as a
-    child process, `vademecum ingest`: the full model it loads is then never part of this process, which
-    only needs the question encoder that ingest exports (ingest.query_encoder).
+    Returns why it ingested (None when the index was up to date). Without `reference` the ingest runs as a
+    child process, `vademecum ingest`: torch and the model it loads to export and check the ONNX encoder are
+    then never part of this process. With it (tests pass the session's loaded model) it runs here.
     """
     reason = index_staleness(settings)
     if reason is None:
         return None
     print(f"vademecum: ingesting {settings.corpus_dir}: {reason}", file=out)
-    if embedder is None:
+    if reference is None:
         command = [sys.executable, "-m", "vademecum", "ingest", str(settings.corpus_dir)]
         code = subprocess.run(command, env=_ingest_environment(settings), check=False).returncode
         if code != 0:
             print(f"vademecum: the ingest exited with code {code}; serving the index as it is", file=out)
         return reason
 
-    from ingest.cli import save_query_encoder
-    from ingest.embedding import SentenceTransformerEmbedder
+    from ingest.embedding.encoders import ingest_embedder
     from ingest.pipeline import IngestOptions, run_ingest
 
     data_dir = DataDir(settings.data_dir)
+    embedder = ingest_embedder(data_dir, settings.embedding, reference=reference)
     try:
         report = run_ingest(
             [settings.corpus_dir],
@@ -114,8 +119,6 @@ def ensure_index(settings: Settings, out: Any = sys.stderr, embedder: Embedder |
         print(f"vademecum: rejected {issue}", file=out)
     if report.version:
         print(f"vademecum: index version {report.version}: {report.passages_total} passages", file=out)
-    if isinstance(embedder, SentenceTransformerEmbedder):
-        save_query_encoder(data_dir, embedder)
     return reason
 
 
@@ -124,6 +127,8 @@ def _ingest_environment(settings: Settings) -> dict[str, str]:
     env = {**os.environ, "VADEMECUM_DATA_DIR": str(settings.data_dir), "VADEMECUM_CORPUS_DIR": str(settings.corpus_dir)}
     for group in ("embedding", "chroma", "index"):
         for name, value in getattr(settings, group).model_dump().items():
+            if value is None:  # unset: the child reads the same default
+                continue
             env[f"VADEMECUM_{group.upper()}__{name.upper()}"] = (
                 str(value).lower() if isinstance(value, bool) else str(value)
             )
@@ -170,8 +175,8 @@ def _exit_cleanly(signum: int, frame: object) -> None:
 def run_ask(args: argparse.Namespace) -> int:
     from pydantic import ValidationError
 
+    from ingest.embedding.encoders import EncoderUnavailableError, serving_embedder
     from ingest.layout import IndexMissingError
-    from ingest.query_encoder import serving_embedder
     from service.answering import AnswerService
     from service.index import open_index
     from service.retrieval import Retriever
@@ -189,7 +194,11 @@ def run_ask(args: argparse.Namespace) -> int:
     if not args.no_ingest:
         ensure_index(settings)
     os.environ.setdefault("TQDM_DISABLE", "1")  # the terminal answer should stand alone
-    embedder = serving_embedder(DataDir(settings.data_dir), settings.embedding)
+    try:
+        embedder = serving_embedder(DataDir(settings.data_dir), settings.embedding, settings.service.torch_threads)
+    except EncoderUnavailableError as error:
+        print(f"vademecum ask: {error}", file=sys.stderr)
+        return 1
     try:
         index = open_index(DataDir(settings.data_dir), embedder, settings.chroma)
     except IndexMissingError as error:

@@ -48,7 +48,7 @@ EXACT_SEARCH_MAX_ROWS = 20_000
 
 
 class IndexMismatchError(Exception):
-    """The index was built with another embedding model than the one configured."""
+    """The index was built with another encoder (model, backend or precision) than the one this process uses."""
 
 
 @dataclass
@@ -150,10 +150,11 @@ def top_scores(scores: np.ndarray, k: int) -> list[tuple[int, float]]:
 def open_index(data_dir: DataDir, embedder: Embedder, chroma: ChromaSettings) -> LoadedIndex:
     directory = data_dir.active_version_dir()
     manifest = read_manifest(directory)
-    if manifest.model_name != embedder.model_name:
+    if manifest.encoder != embedder.encoder:
+        built = manifest.encoder.describe() if manifest.encoder else f"{manifest.model_name} (encoder not recorded)"
         raise IndexMismatchError(
-            f"index {manifest.version} was built with {manifest.model_name}, but the configured model is "
-            f"{embedder.model_name}: run `vademecum ingest --rebuild`"
+            f"index {manifest.version} was built with {built}, but this process embeds with "
+            f"{embedder.encoder.describe()}: run `vademecum ingest` (it rebuilds the index for this encoder)"
         )
     chunks = read_chunks(directory)
     articles = read_articles(directory)
@@ -196,8 +197,8 @@ def _term_checker(words: frozenset[str], embedder: Embedder) -> TermChecker | No
 
 def model_directory(embedder: Embedder) -> Path | None:
     """The local directory of the embedding model, when it has one."""
-    reference = getattr(embedder, "model_reference", None)
-    if isinstance(reference, str) and reference and Path(reference).is_dir():
+    reference = embedder.model_reference
+    if reference and Path(reference).is_dir():
         return Path(reference)
     if embedder.model_name == "all-MiniLM-L6-v2":
         try:
