@@ -1,13 +1,15 @@
-"""Ingest benchmark: MedQuAD through the real pipeline, against the cost of embedding alone.
+"""Ingest benchmark: MedQuAD through the real pipeline, per encoder, against the cost of embedding alone.
 
-    .venv/bin/python -m evals.bench_ingest [--limit N] [--data-dir D] [--medquad DIR]
+    .venv/bin/python -m evals.bench_ingest [--limit N] [--data-dir D] [--medquad DIR] [--encoders torch,int8]
 
-Builds an index of MedQuAD (or N documents spread evenly over its subsets) with `run_ingest`, the real
-SentenceTransformerEmbedder and embedded Chroma, in a temporary data directory unless --data-dir is given
-(then the index is kept for later use). In the same process it then measures the floor: one
-`embed_documents` call over exactly the texts the pipeline embedded. Finally it ingests the same inputs
-again, which must find nothing changed. Targets: end-to-end within 1.3x of the floor, and an unchanged
-re-ingest under 10 s. The embedding batch size comes from the settings (VADEMECUM_EMBEDDING__BATCH_SIZE).
+For each encoder of `--encoders` (torch: sentence-transformers; fp32, int8: the ONNX export of that precision,
+exported and verified first, the time reported apart) it builds an index of MedQuAD (or N documents spread
+evenly over its subsets) with `run_ingest` and embedded Chroma, in its own data directory under a temporary
+folder unless --data-dir is given (then the indexes are kept). In the same process it then measures each
+encoder's floor: one `embed_documents` call over the same passages, and how close its vectors are to the
+first encoder's. Finally it ingests the same inputs again, which must find nothing changed. Targets:
+end-to-end within 1.3x of the floor, an unchanged re-ingest under 10 s, and int8 passages at 2.5x torch's.
+A table puts the encoders side by side. Batch size and threads come from the settings (VADEMECUM_EMBEDDING__*).
 """
 
 from __future__ import annotations
@@ -23,22 +25,29 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ingest.embedding import Embedder, SentenceTransformerEmbedder, Vectors
+import numpy as np
+from tokenizers import Tokenizer
+
+from ingest.embedding import Embedder, EncoderIdentity, SentenceTransformerEmbedder, Vectors
+from ingest.embedding.base import resolve_model, sequence_length
+from ingest.embedding.encoders import ingest_embedder
 from ingest.layout import DataDir
 from ingest.loading import load_inputs
 from ingest.pipeline import IngestOptions, IngestReport, run_ingest
-from ingest.settings import ChromaSettings, get_settings
+from ingest.settings import ChromaSettings, EmbeddingSettings, get_settings
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_MEDQUAD = Path(os.environ.get("VADEMECUM_SHARED_DIR", REPO.parent / "shared")) / "data" / "medquad"
 FLOOR_RATIO_TARGET = 1.3
 REINGEST_TARGET_SECONDS = 10.0
+SPEEDUP_TARGET = 2.5
+ENCODERS = ("torch", "fp32", "int8")
 
 
 class TimedEmbedder:
     """Delegates to a real embedder and adds up the seconds spent embedding, and what was embedded."""
 
-    def __init__(self, inner: SentenceTransformerEmbedder) -> None:
+    def __init__(self, inner: Embedder) -> None:
         self.inner = inner
         self.seconds = 0.0
         self.texts: list[str] = []
@@ -46,6 +55,14 @@ class TimedEmbedder:
     @property
     def model_name(self) -> str:
         return self.inner.model_name
+
+    @property
+    def model_reference(self) -> str:
+        return self.inner.model_reference
+
+    @property
+    def encoder(self) -> EncoderIdentity:
+        return self.inner.encoder
 
     @property
     def dimension(self) -> int:
@@ -96,38 +113,44 @@ def disk_size(path: Path) -> int:
     return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
 
 
-def token_count(embedder: SentenceTransformerEmbedder, texts: Sequence[str], max_seq_length: int) -> tuple[int, int]:
+def token_count(model: str, texts: Sequence[str], max_seq_length: int) -> tuple[int, int]:
     """Tokens the model reads (special tokens included, cut at max_seq_length), and how many texts were cut."""
-    tokenizer = embedder._load().tokenizer  # the loaded model's own tokenizer (no public accessor)
-    lengths = [len(ids) for ids in tokenizer(list(texts), add_special_tokens=True, truncation=False)["input_ids"]]
+    tokenizer = Tokenizer.from_file(str(Path(resolve_model(model)) / "tokenizer.json"))
+    tokenizer.no_truncation()
+    tokenizer.no_padding()
+    lengths = [len(encoding.ids) for encoding in tokenizer.encode_batch(list(texts))]
     return sum(min(n, max_seq_length) for n in lengths), sum(1 for n in lengths if n > max_seq_length)
 
 
+@dataclass
+class Floor:
+    seconds: float
+    passages_per_second: float
+    vectors: Vectors
+
+
 def measure_floor(
-    model: SentenceTransformerEmbedder, passages: list[str], tokens: int, max_seq_length: int, sample: int | None
-) -> float:
+    model: Embedder, label: str, passages: list[str], tokens: int, sample: list[str], max_seq_length: int
+) -> Floor:
     """Seconds one embed_documents call takes over the passages the pipeline embedded.
 
-    With `sample`, a seeded random sample is embedded and its time scaled by tokens: embedding time is close to
-    linear in tokens at a fixed batch size, and re-embedding all of MedQuAD would double the benchmark's length.
+    With a sample shorter than the passages, its time is scaled by tokens: embedding time is close to linear in
+    tokens at a fixed batch size, and re-embedding all of MedQuAD once per encoder would double the run.
     """
-    chosen = passages
-    if sample is not None and sample < len(passages):
-        chosen = random.Random(0).sample(passages, sample)
     started = time.perf_counter()
-    model.embed_documents(chosen)
+    vectors = model.embed_documents(sample)
     seconds = time.perf_counter() - started
-    if chosen is passages:
-        print(f"embedding floor (one embed_documents call, same {len(passages)} passages): {seconds:.1f} s")
-        return seconds
-    sample_tokens, _ = token_count(model, chosen, max_seq_length)
+    if len(sample) == len(passages):
+        print(f"{label} embedding floor (one embed_documents call, same {len(passages)} passages): {seconds:.1f} s")
+        return Floor(seconds, len(passages) / seconds, vectors)
+    sample_tokens, _ = token_count(model.model_reference, sample, max_seq_length)
     floor = seconds * tokens / sample_tokens
     print(
-        f"embedding floor: {len(chosen)} random passages ({sample_tokens} tokens) in {seconds:.1f} s, "
+        f"{label} embedding floor: {len(sample)} random passages ({sample_tokens} tokens) in {seconds:.1f} s, "
         f"scaled to all {len(passages)} passages ({tokens} tokens): {floor:.1f} s, "
         f"{len(passages) / floor:.1f} passages/s"
     )
-    return floor
+    return Floor(floor, len(passages) / floor, vectors)
 
 
 def ingest(
@@ -146,11 +169,74 @@ def ingest(
     return report, time.perf_counter() - started, clock
 
 
+@dataclass
+class EncoderRun:
+    label: str
+    embedder: Embedder
+    export_seconds: float
+    wall: float = 0.0
+    floor: Floor | None = None
+
+
+def make_encoder(
+    label: str, settings: EmbeddingSettings, data_dir: DataDir, reference: SentenceTransformerEmbedder
+) -> EncoderRun:
+    """`torch`: the reference itself; `fp32`/`int8`: its ONNX export into `data_dir` (timed: once per model)."""
+    if label == "torch":
+        return EncoderRun(label, reference, 0.0)
+    started = time.perf_counter()
+    embedder = ingest_embedder(data_dir, settings.model_copy(update={"backend": "onnx", "precision": label}), reference)
+    return EncoderRun(label, embedder, time.perf_counter() - started)
+
+
+def ingest_once(run: EncoderRun, files: list[Path], data_dir: DataDir) -> tuple[IngestReport, TimedEmbedder]:
+    timed = TimedEmbedder(run.embedder)
+    report, run.wall, clock = ingest(files, data_dir, timed, rebuild=True)
+    if not report.ok or report.version is None:
+        for issue in report.rejected[:20]:
+            print(f"  rejected: {issue}", file=sys.stderr)
+        raise SystemExit(f"bench_ingest: the {run.label} ingest failed: {report.not_written}")
+    print(f"[{run.label}] ingest wall time: {run.wall:.1f} s, {report.passages_total / run.wall:.1f} passages/s")
+    print(
+        f"  of which embedding (passages and questions): {timed.seconds:.1f} s; else {run.wall - timed.seconds:.1f} s"
+    )
+    for stage, (first, last) in clock.stages.items():
+        print(f"  stage {stage!r}: reported from {first:.1f} s to {last:.1f} s")
+    return report, timed
+
+
+def side_by_side(runs: list[EncoderRun]) -> None:
+    base = runs[0]
+    assert base.floor is not None
+    print(
+        f"\n{'encoder':<8} {'export s':>9} {'ingest s':>9} {'floor s':>8} {'passages/s':>11} {'x ' + base.label:>9}"
+        f" {'cos min':>8} {'cos p1':>7} {'cos mean':>9}"
+    )
+    for run in runs:
+        assert run.floor is not None
+        cosines = np.sum(run.floor.vectors * base.floor.vectors, axis=1)
+        speedup = base.floor.seconds / run.floor.seconds
+        print(
+            f"{run.label:<8} {run.export_seconds:>9.1f} {run.wall:>9.1f} {run.floor.seconds:>8.1f} "
+            f"{run.floor.passages_per_second:>11.1f} {speedup:>9.2f} {cosines.min():>8.4f} "
+            f"{np.percentile(cosines, 1):>7.4f} {cosines.mean():>9.4f}"
+        )
+    for run in runs:
+        if run.label == "int8" and base.label == "torch" and run.floor is not None:
+            verdict = "OK" if base.floor.seconds / run.floor.seconds >= SPEEDUP_TARGET else "BELOW TARGET"
+            print(f"int8 floor speed-up over torch: target >= {SPEEDUP_TARGET}x: {verdict}")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m evals.bench_ingest", description=__doc__.split("\n\n")[0])
     parser.add_argument("--limit", type=int, default=None, help="ingest N documents instead of all")
-    parser.add_argument("--data-dir", type=Path, default=None, help="keep the index here (default: a temp dir)")
+    parser.add_argument("--data-dir", type=Path, default=None, help="keep the indexes here (default: a temp dir)")
     parser.add_argument("--medquad", type=Path, default=DEFAULT_MEDQUAD, help="the MedQuAD folder")
+    parser.add_argument(
+        "--encoders",
+        default="torch,int8",
+        help=f"comma-separated, first is the baseline: {', '.join(ENCODERS)} (default torch,int8)",
+    )
     parser.add_argument(
         "--floor-sample",
         type=int,
@@ -158,31 +244,34 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="measure the floor on N random passages and scale it by tokens (default: embed all of them again)",
     )
     args = parser.parse_args(argv)
+    labels = [label.strip() for label in args.encoders.split(",") if label.strip()]
+    if not labels or any(label not in ENCODERS for label in labels):
+        parser.error(f"--encoders: expected names among {', '.join(ENCODERS)}")
 
     settings = get_settings().embedding
+    max_seq_length = sequence_length(resolve_model(settings.model), settings.max_seq_length) or 256
     files = medquad_files(args.medquad, args.limit)
     temporary = args.data_dir is None
     root = Path(tempfile.mkdtemp(prefix="vademecum-bench-")) if temporary else args.data_dir
-    data_dir = DataDir(root)
-    print(f"MedQuAD: {len(files)} files from {args.medquad}; data dir {root}; batch size {settings.batch_size}")
+    print(f"MedQuAD: {len(files)} files from {args.medquad}; data dirs under {root}; batch size {settings.batch_size}")
 
-    model = SentenceTransformerEmbedder.from_settings(settings)
+    reference = SentenceTransformerEmbedder(
+        settings.model, batch_size=settings.batch_size, max_seq_length=settings.max_seq_length
+    )
     started = time.perf_counter()
-    model.embed_query("warm up")  # the model load is not part of ingest
-    print(f"model loaded in {time.perf_counter() - started:.1f} s")
+    reference.embed_query("warm up")  # the model load is not part of ingest
+    print(f"sentence-transformers model loaded in {time.perf_counter() - started:.1f} s")
     try:
-        timed = TimedEmbedder(model)
-        report, wall, clock = ingest(files, data_dir, timed, rebuild=True)
-        if not report.ok or report.version is None:
-            print(f"bench_ingest: the ingest failed: {report.not_written}", file=sys.stderr)
-            for issue in report.rejected[:20]:
-                print(f"  rejected: {issue}", file=sys.stderr)
-            return 1
+        runs = [make_encoder(label, settings, DataDir(root / label), reference) for label in labels]
+        for run in runs[1:] if runs[0].label == "torch" else runs:
+            print(f"[{run.label}] ONNX export (and check against sentence-transformers): {run.export_seconds:.1f} s")
+        results = [ingest_once(run, files, DataDir(root / run.label)) for run in runs]
+        report, timed = results[0]
 
         inputs = load_inputs(files)
         passages = timed.texts[: report.passages_embedded]  # passages are embedded first, then questions
-        tokens, truncated = token_count(model, passages, settings.max_seq_length)
-        # Printed before the floor is measured, so a long run that dies later still leaves these figures.
+        tokens, truncated = token_count(settings.model, passages, max_seq_length)
+        # Printed before the floors are measured, so a long run that dies later still leaves these figures.
         print(
             f"documents: {len(files)} files, {len(inputs.articles)} articles, {len(inputs.skipped)} without "
             f"any answer (skipped), {inputs.skipped_pairs} unanswered QA pairs skipped, "
@@ -190,28 +279,28 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         others = len(timed.texts) - report.passages_embedded
         print(f"passages: {report.passages_total} ({report.passages_embedded} embedded, plus {others} questions)")
-        print(f"tokens: {tokens} (model tokenizer, {truncated} passages cut at {settings.max_seq_length})")
-        print(f"ingest wall time: {wall:.1f} s, {report.passages_total / wall:.1f} passages/s")
-        print(
-            f"  of which embedding (passages and questions): {timed.seconds:.1f} s; "
-            f"everything else: {wall - timed.seconds:.1f} s"
-        )
-        for stage, (first, last) in clock.stages.items():
-            print(f"  stage {stage!r}: reported from {first:.1f} s to {last:.1f} s")
+        print(f"tokens: {tokens} (model tokenizer, {truncated} passages cut at {max_seq_length})")
 
-        floor = measure_floor(model, passages, tokens, settings.max_seq_length, args.floor_sample)
-        ratio = wall / floor
-        verdict = "OK" if ratio <= FLOOR_RATIO_TARGET else "ABOVE TARGET"
-        print(f"ratio end-to-end / floor: {ratio:.2f} (target <= {FLOOR_RATIO_TARGET}: {verdict})")
+        sample = passages
+        if args.floor_sample is not None and args.floor_sample < len(passages):
+            sample = random.Random(0).sample(passages, args.floor_sample)
+        for run in runs:
+            run.floor = measure_floor(run.embedder, run.label, passages, tokens, sample, max_seq_length)
+            ratio = run.wall / run.floor.seconds
+            verdict = "OK" if ratio <= FLOOR_RATIO_TARGET else "ABOVE TARGET"
+            print(f"[{run.label}] ratio end-to-end / floor: {ratio:.2f} (target <= {FLOOR_RATIO_TARGET}: {verdict})")
 
-        reingest, rewall, _ = ingest(files, data_dir, model, rebuild=False)
-        verdict = "OK" if rewall < REINGEST_TARGET_SECONDS else "ABOVE TARGET"
-        print(
-            f"unchanged re-ingest: {rewall:.1f} s ({reingest.not_written or reingest.version}; "
-            f"{len(reingest.unchanged)} unchanged; target < {REINGEST_TARGET_SECONDS:.0f} s: {verdict})"
-        )
-        size = disk_size(data_dir.version_dir(report.version))
-        print(f"index size on disk: {size / 2**20:.1f} MiB (version {report.version})")
+        for run, (built, _) in zip(runs, results, strict=True):
+            data_dir = DataDir(root / run.label)
+            reingest, rewall, _ = ingest(files, data_dir, run.embedder, rebuild=False)
+            verdict = "OK" if rewall < REINGEST_TARGET_SECONDS else "ABOVE TARGET"
+            print(
+                f"[{run.label}] unchanged re-ingest: {rewall:.1f} s ({reingest.not_written or reingest.version}; "
+                f"{len(reingest.unchanged)} unchanged; target < {REINGEST_TARGET_SECONDS:.0f} s: {verdict})"
+            )
+            size = disk_size(data_dir.version_dir(str(built.version)))
+            print(f"[{run.label}] index size on disk: {size / 2**20:.1f} MiB (version {built.version})")
+        side_by_side(runs)
     finally:
         if temporary:
             shutil.rmtree(root, ignore_errors=True)

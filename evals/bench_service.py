@@ -314,21 +314,29 @@ def measure(
     return results
 
 
-def bench_index(label: str, data_dir: Path, bodies: list[dict[str, Any]], args: argparse.Namespace) -> list[Result]:
+def bench_index(
+    label: str,
+    data_dir: Path,
+    bodies: list[dict[str, Any]],
+    args: argparse.Namespace,
+    encoder: dict[str, str] | None = None,
+    with_baseline: bool = True,
+) -> list[Result]:
+    """`encoder`: the VADEMECUM_EMBEDDING__* variables of the server (evals.bench_encoders); None: the settings'."""
     results = []
     with tempfile.TemporaryDirectory(prefix="bench-service-") as tmp:
         logs = Path(tmp)
         port = free_port()
         service = Server(
             [sys.executable, "-m", "vademecum", "serve", "--no-ingest", "--port", str(port)],
-            unlimited(server_env(data_dir)),
+            {**unlimited(server_env(data_dir)), **(encoder or {})},
             port,
             logs,
             "vademecum",
         )
         print(f"[{label}] vademecum: {len(bodies)} distinct requests, {args.clients} clients ...", file=sys.stderr)
         results.extend(measure("vademecum /v1/followups", service, "/v1/followups", bodies, args, label))
-        if not args.no_baseline:
+        if with_baseline and not args.no_baseline:
             port = free_port()
             baseline = Server(
                 [sys.executable, "-m", "evals.langchain_baseline", str(data_dir), "--port", str(port)],
@@ -424,6 +432,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--skip-corpus", action="store_true", help="only the --data-dir indexes")
     parser.add_argument("--no-baseline", action="store_true", help="skip the LangChain pipeline")
     parser.add_argument("--json", type=Path, help="also write the results as JSON")
+    parser.add_argument(
+        "--encoders",
+        help="side by side, one server each: torch, fp32, int8 (e.g. torch,fp32; see evals/bench_encoders.py)",
+    )
     return parser.parse_args(argv)
 
 
@@ -437,11 +449,30 @@ def indexes(args: argparse.Namespace) -> Iterator[tuple[str, Path]]:
         yield ("medquad" if "medquad" in str(data_dir).lower() else data_dir.name), data_dir.resolve()
 
 
+def bench_encoders(label: str, data_dir: Path, args: argparse.Namespace) -> list[Result]:
+    """One vademecum server per encoder, each over the index that encoder built (the baseline runs once)."""
+    from evals.bench_encoders import encoder_env, index_for, parse_encoders
+    from ingest.settings import get_settings
+
+    results: list[Result] = []
+    for position, encoder in enumerate(parse_encoders(args.encoders)):
+        directory = index_for(encoder, data_dir, get_settings(), build=label == "corpus")
+        if directory is None:
+            print(f"skipping {label} with {encoder}: no index built by it at {data_dir}(-{encoder})", file=sys.stderr)
+            continue
+        bodies = _requests_for(label)
+        results.extend(bench_index(f"{label}/{encoder}", directory, bodies, args, encoder_env(encoder), position == 0))
+    return results
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     results: list[Result] = []
     for label, data_dir in indexes(args):
-        results.extend(bench_index(label, data_dir, _requests_for(label), args))
+        if args.encoders:
+            results.extend(bench_encoders(label, data_dir, args))
+        else:
+            results.extend(bench_index(label, data_dir, _requests_for(label), args))
     print(report(results))
     if args.json:
         args.json.write_text(json.dumps([r.summary() for r in results], indent=2), encoding="utf-8")

@@ -109,8 +109,14 @@ def run_eval_command(args: argparse.Namespace) -> int:
         for issue in error.issues:
             print(f"vademecum eval: {issue}", file=sys.stderr)
         return EXIT_USAGE
+    from ingest.embedding.encoders import EncoderUnavailableError
+
+    try:
+        embedder = _embedder()
+    except EncoderUnavailableError as error:
+        print(f"vademecum eval: {error}", file=sys.stderr)
+        return EXIT_USAGE
     _serve_like_the_service()
-    embedder = _embedder()
     judge = load_judge(args.judge, embedder)
     vectors = judge.vectors if isinstance(judge, EmbeddingJudge) else CachedEmbedder(embedder)
     try:
@@ -164,20 +170,22 @@ def _run(args: argparse.Namespace, datasets: list[Any], systems: list[Any], judg
 
 
 def _serve_like_the_service() -> None:
-    """Run the in-process pipeline with the torch threads the server uses, so its latency is comparable."""
-    import torch
-
+    """Run the in-process pipeline with the torch threads the server uses (when the encoder runs on torch)."""
     from ingest.settings import get_settings
 
-    torch.set_num_threads(get_settings().service.torch_threads)
+    torch = sys.modules.get("torch")
+    if torch is not None:
+        torch.set_num_threads(get_settings().service.torch_threads)
 
 
 def _embedder() -> Any:
-    from ingest.embedding import SentenceTransformerEmbedder
+    """The encoder the service would use over the configured data directory (the index's own)."""
+    from ingest.embedding.encoders import serving_embedder
+    from ingest.layout import DataDir
     from ingest.settings import get_settings
 
     settings = get_settings()
-    return SentenceTransformerEmbedder.from_settings(settings.embedding)
+    return serving_embedder(DataDir(settings.data_dir), settings.embedding, threads=settings.service.torch_threads)
 
 
 @contextlib.contextmanager
