@@ -17,11 +17,12 @@ from pathlib import Path
 
 import pytest
 
-from ingest.embedding import Embedder
+from ingest.embedding import Embedder, OnnxEmbedder
 from ingest.layout import DataDir
 from ingest.pipeline import run_ingest
 from ingest.settings import ChromaSettings
 from ingest.version import EMBEDDINGS
+from tests.conftest import install_encoder
 from tests.ingest.articles import write_article, write_corpus
 
 # Where `kill -9` hits an ingest, in pipeline order (stages printed by tests/ingest/ingest_driver.py).
@@ -98,6 +99,8 @@ def versions_in(data_dir: DataDir) -> set[str]:
 
 
 def first_version(corpus: Path, data_dir: DataDir, embedder: Embedder, chroma: ChromaSettings) -> str:
+    if isinstance(embedder, OnnxEmbedder):  # the export a `vademecum ingest` on this data directory loads
+        install_encoder(embedder, data_dir)
     write_corpus(corpus)
     report = run_ingest([corpus], data_dir=data_dir, embedder=embedder, chroma=chroma)
     assert report.ok and report.version is not None

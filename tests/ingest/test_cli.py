@@ -11,11 +11,12 @@ from pathlib import Path
 
 import pytest
 
-from ingest.cli import EXIT_BUSY, EXIT_OK, EXIT_REJECTED, add_ingest_commands, run_ingest_command
-from ingest.embedding import SentenceTransformerEmbedder
+from ingest.cli import EXIT_BUSY, EXIT_FAILED, EXIT_OK, EXIT_REJECTED, add_ingest_commands, run_ingest_command
+from ingest.embedding import Embedder
+from ingest.embedding.encoders import configured_encoder
 from ingest.layout import DataDir, WriterLock
-from ingest.query_encoder import load_query_embedder
 from ingest.settings import ChromaSettings, EmbeddingSettings, Settings
+from ingest.version import read_manifest
 from tests.ingest.articles import write_article, write_corpus, write_invalid
 from tests.ingest.conftest import Ingest
 
@@ -173,35 +174,35 @@ def test_index_rollback_is_refused_while_an_ingest_holds_the_lock(
     assert data_dir.pointer_path.read_bytes() == pointer
 
 
-def _ingest_command(argv: list[str], data_dir: DataDir, embedder: SentenceTransformerEmbedder) -> int:
-    """`vademecum ingest ARGV` in this process, with the session's model."""
+def _ingest_command(argv: list[str], data_dir: DataDir, embedder: Embedder | None = None) -> int:
+    """`vademecum ingest ARGV` in this process (with `embedder`, or the configured encoder)."""
     parser = argparse.ArgumentParser(prog="vademecum")
     add_ingest_commands(parser.add_subparsers(dest="command", required=True))
     args = parser.parse_args(["ingest", "--quiet", *argv])
     return int(run_ingest_command(args, Settings(data_dir=data_dir.root), embedder=embedder))
 
 
-def test_cli_ingest_exports_the_question_encoder_for_the_service(
-    corpus: Path, data_dir: DataDir, embedder: SentenceTransformerEmbedder
-) -> None:
+def test_cli_ingest_embeds_with_the_onnx_encoder_exported_in_the_data_dir(corpus: Path, data_dir: DataDir) -> None:
     write_article(corpus, "asthma")
 
-    code = _ingest_command([str(corpus)], data_dir, embedder)
+    code = _ingest_command([str(corpus)], data_dir)
 
     assert code == EXIT_OK
-    assert load_query_embedder(data_dir, EmbeddingSettings()) is not None
+    recorded = read_manifest(data_dir.active_version_dir()).encoder
+    assert recorded == configured_encoder(EmbeddingSettings())
+    assert recorded is not None and recorded.backend == "onnx"
 
 
-def test_cli_ingest_warns_but_succeeds_when_the_question_encoder_cannot_be_saved(
-    corpus: Path, data_dir: DataDir, embedder: SentenceTransformerEmbedder, capsys: pytest.CaptureFixture[str]
+def test_cli_ingest_exits_3_and_writes_no_version_when_the_encoder_cannot_be_exported(
+    corpus: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     write_article(corpus, "asthma")
+    data_dir = DataDir(tmp_path / "no-export")
     data_dir.root.mkdir(parents=True)
     data_dir.encoders.write_text("a file where the encoders folder belongs")
 
-    code = _ingest_command([str(corpus)], data_dir, embedder)
+    code = _ingest_command([str(corpus)], data_dir)
 
-    assert code == EXIT_OK
-    assert data_dir.read_pointer() is not None
-    err = capsys.readouterr().err
-    assert "warning: could not save the question encoder" in err and "load the model in-process" in err
+    assert code == EXIT_FAILED
+    assert data_dir.read_pointer() is None
+    assert "vademecum ingest: no encoder:" in capsys.readouterr().err

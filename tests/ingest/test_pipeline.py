@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from ingest.embedding import Embedder, Vectors
+from ingest.embedding import Embedder, EncoderIdentity, Vectors
 from ingest.layout import DataDir, IndexBusyError, WriterLock
 from ingest.pipeline import run_ingest
 from ingest.settings import ChromaSettings
@@ -38,6 +38,14 @@ class RenamedEmbedder:
     @property
     def model_name(self) -> str:
         return self._name
+
+    @property
+    def model_reference(self) -> str:
+        return self._inner.model_reference
+
+    @property
+    def encoder(self) -> EncoderIdentity:
+        return self._inner.encoder.model_copy(update={"model_name": self._name})
 
     @property
     def dimension(self) -> int:

@@ -1,6 +1,7 @@
 """Service fixtures: a real index built from corpus/ once per session, and the app served over it.
 
-The index is ingested into a temporary data directory with the session embedder (the real MiniLM).
+The index is ingested into a temporary data directory with the session embedder (the real MiniLM, as the
+ONNX int8 export the service loads).
 To keep repeated local runs fast, the previous session's build is copied in first when pytest's
 cache has one: ingest then re-embeds only the passages whose text changed (and prunes articles no
 longer in corpus/), so the index is still exactly what `vademecum ingest corpus/` produces.
@@ -21,13 +22,13 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from ingest.embedding import SentenceTransformerEmbedder
+from ingest.embedding import OnnxEmbedder
 from ingest.layout import DataDir
 from ingest.pipeline import IngestOptions, run_ingest
 from ingest.settings import ServiceSettings, Settings
 from service.app import create_app
 from service.index import LoadedIndex
-from tests.conftest import CORPUS, chroma_under_test
+from tests.conftest import CORPUS, chroma_under_test, install_encoder
 from tests.ingest.articles import write_article
 
 SEED_KEY = "vademecum-service-index"
@@ -46,7 +47,9 @@ def _corpus_files() -> list[Path]:
 
 @pytest.fixture(scope="session")
 def corpus_index(
-    tmp_path_factory: pytest.TempPathFactory, embedder: SentenceTransformerEmbedder, request: pytest.FixtureRequest
+    tmp_path_factory: pytest.TempPathFactory,
+    embedder: OnnxEmbedder,
+    request: pytest.FixtureRequest,
 ) -> CorpusIndex:
     if not _corpus_files():
         pytest.fail("corpus/ holds no articles yet")
@@ -58,6 +61,7 @@ def corpus_index(
         shutil.copytree(seed, root, ignore=shutil.ignore_patterns("LOCK"))
         if chroma.mode == "http":
             _reuse_seed_on_server(data_dir, embedder, tmp_path_factory.mktemp("seed-on-server"))
+    install_encoder(embedder, data_dir)  # what `vademecum serve` processes on this index load
     report = run_ingest(
         [CORPUS], data_dir=data_dir, embedder=embedder, chroma=chroma, options=IngestOptions(prune=True)
     )
@@ -74,7 +78,7 @@ def _seed_dir(config: pytest.Config) -> Path | None:
     return Path(cache.mkdir(SEED_KEY)) / "data" if cache is not None else None
 
 
-def _reuse_seed_on_server(data_dir: DataDir, embedder: SentenceTransformerEmbedder, scratch: Path) -> None:
+def _reuse_seed_on_server(data_dir: DataDir, embedder: OnnxEmbedder, scratch: Path) -> None:
     """Write the embedded seed's passages to the Chroma server with the seed's own vectors.
 
     Ingest writes a version only when the articles change, and reuses the active version's vectors: one
@@ -110,7 +114,7 @@ def settings(corpus_index: CorpusIndex) -> Settings:
 
 
 @pytest.fixture(scope="session")
-def app(settings: Settings, embedder: SentenceTransformerEmbedder) -> FastAPI:
+def app(settings: Settings, embedder: OnnxEmbedder) -> FastAPI:
     return create_app(settings, embedder=embedder)
 
 

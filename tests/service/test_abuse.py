@@ -28,7 +28,7 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from ingest.embedding import SentenceTransformerEmbedder
+from ingest.embedding import OnnxEmbedder
 from ingest.settings import Settings
 from service.app import create_app
 from service.logs import ACCESS, JsonFormatter
@@ -231,7 +231,7 @@ def test_zero_width_characters_are_stripped_before_answering(client: TestClient)
 
 
 @pytest.fixture(scope="module")
-def verbose_client(settings: Settings, embedder: SentenceTransformerEmbedder) -> Iterator[TestClient]:
+def verbose_client(settings: Settings, embedder: OnnxEmbedder) -> Iterator[TestClient]:
     """The app with question text logged: the case where a forged line could reach the log at all."""
     verbose = settings.model_copy(update={"service": settings.service.model_copy(update={"log_text": True})})
     with TestClient(create_app(verbose, embedder=embedder)) as client:

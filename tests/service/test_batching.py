@@ -10,7 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import pytest
 
-from ingest.embedding import SentenceTransformerEmbedder, Vectors
+from ingest.embedding import EncoderIdentity, OnnxEmbedder, Vectors
 from service.embedding import BatchingEmbedder
 
 
@@ -18,6 +18,8 @@ class SlowEmbedder:
     """Vectors that encode their text's length; the first call blocks until released."""
 
     model_name = "slow"
+    model_reference = ""
+    encoder = EncoderIdentity(model_name="slow", fingerprint="0" * 16, backend="torch", precision="fp32")
     dimension = 2
 
     def __init__(self) -> None:
@@ -77,7 +79,7 @@ def test_every_worker_stops_on_close() -> None:
     assert len(threads) == 3 and not any(t.is_alive() for t in threads)
 
 
-def test_batched_vectors_match_single_ones(embedder: SentenceTransformerEmbedder) -> None:
+def test_batched_vectors_match_single_ones(embedder: OnnxEmbedder) -> None:
     batching = BatchingEmbedder(embedder)
     questions = ["and in pregnancy?", "Which anticoagulant is preferred for non-valvular atrial fibrillation?"]
 

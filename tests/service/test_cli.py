@@ -13,12 +13,12 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from ingest.embedding import SentenceTransformerEmbedder
+from ingest.embedding import OnnxEmbedder, SentenceTransformerEmbedder
 from ingest.layout import DataDir
-from ingest.settings import Settings
+from ingest.settings import EmbeddingSettings, Settings
 from service.cli import ensure_index, format_answer, index_staleness
 from service.models import FollowupAnswer
-from tests.conftest import CORPUS, REPO
+from tests.conftest import CORPUS, REPO, install_encoder
 from tests.service.conftest import CorpusIndex
 from tests.service.helpers import ANSWERED
 
@@ -26,15 +26,18 @@ ONE_ARTICLE = "hyperkalaemia-emergency.md"
 
 
 @pytest.fixture(scope="module")
-def small_build(tmp_path_factory: pytest.TempPathFactory, embedder: SentenceTransformerEmbedder) -> Path:
-    """A one-article corpus and its index, ingested once for the module."""
+def small_build(
+    tmp_path_factory: pytest.TempPathFactory, embedder: OnnxEmbedder, reference: SentenceTransformerEmbedder
+) -> Path:
+    """A one-article corpus and its index, ingested once for the module (with the session's export)."""
     source = CORPUS / ONE_ARTICLE
     if not source.is_file():
         pytest.fail(f"corpus/{ONE_ARTICLE} is not written yet")
     root = tmp_path_factory.mktemp("small-build")
     (root / "corpus").mkdir()
     shutil.copy2(source, root / "corpus" / ONE_ARTICLE)
-    ensure_index(Settings(corpus_dir=root / "corpus", data_dir=root / "data"), out=io.StringIO(), embedder=embedder)
+    install_encoder(embedder, DataDir(root / "data"))
+    ensure_index(Settings(corpus_dir=root / "corpus", data_dir=root / "data"), out=io.StringIO(), reference=reference)
     return root
 
 
@@ -101,22 +104,33 @@ def test_index_is_stale_when_a_corpus_file_is_not_in_it(small_build: Path, tmp_p
     assert "is not in index" in (index_staleness(settings) or "")
 
 
-def test_index_is_stale_while_no_question_encoder_is_exported(small_build: Path, tmp_path: Path) -> None:
+def test_index_is_stale_while_no_onnx_encoder_is_exported(small_build: Path, tmp_path: Path) -> None:
     settings = _copy_build(small_build, tmp_path)
     shutil.rmtree(DataDir(settings.data_dir).encoders)
 
-    assert "no question encoder exported" in (index_staleness(settings) or "")
+    assert "no ONNX encoder exported" in (index_staleness(settings) or "")
 
 
-def test_ensure_index_exports_a_missing_question_encoder_without_a_new_version(
-    small_build: Path, tmp_path: Path, embedder: SentenceTransformerEmbedder
+def test_index_is_stale_when_another_encoder_is_configured(small_build: Path, tmp_path: Path) -> None:
+    settings = _copy_build(small_build, tmp_path)
+    int8 = settings.model_copy(update={"embedding": EmbeddingSettings(precision="int8")})
+
+    reason = index_staleness(int8) or ""
+
+    assert "was built with all-MiniLM-L6-v2 (onnx fp32" in reason
+    assert "the configured encoder is all-MiniLM-L6-v2 (onnx int8" in reason
+
+
+@pytest.mark.slow
+def test_ensure_index_exports_a_missing_encoder_without_a_new_version(
+    small_build: Path, tmp_path: Path, reference: SentenceTransformerEmbedder
 ) -> None:
     settings = _copy_build(small_build, tmp_path)
     data_dir = DataDir(settings.data_dir)
     shutil.rmtree(data_dir.encoders)
     before = data_dir.read_pointer()
 
-    ensure_index(settings, out=io.StringIO(), embedder=embedder)
+    ensure_index(settings, out=io.StringIO(), reference=reference)
 
     assert index_staleness(settings) is None
     assert data_dir.read_pointer() == before
@@ -126,7 +140,7 @@ def _copy_build(build: Path, into: Path) -> Settings:
     """A private copy of the corpus and its index (file times kept), the manifest pointing at the copy."""
     from ingest.version import read_manifest, write_manifest
 
-    shutil.copytree(build, into / "build", ignore=shutil.ignore_patterns("LOCK"))
+    shutil.copytree(build, into / "build", ignore=shutil.ignore_patterns("LOCK"), symlinks=True)
     settings = Settings(corpus_dir=into / "build" / "corpus", data_dir=into / "build" / "data")
     directory = DataDir(settings.data_dir).active_version_dir()
     manifest = read_manifest(directory)
@@ -139,16 +153,17 @@ def _copy_build(build: Path, into: Path) -> Settings:
 
 
 def test_serve_ingests_first_when_the_index_is_missing(
-    small_corpus: Path, tmp_path: Path, embedder: SentenceTransformerEmbedder
+    small_corpus: Path, tmp_path: Path, embedder: OnnxEmbedder, reference: SentenceTransformerEmbedder
 ) -> None:
     settings = Settings(corpus_dir=small_corpus, data_dir=tmp_path / "data")
+    install_encoder(embedder, DataDir(settings.data_dir))
     out = io.StringIO()
 
-    reason = ensure_index(settings, out=out, embedder=embedder)
+    reason = ensure_index(settings, out=out, reference=reference)
 
     assert reason is not None and reason.startswith("no usable index")
     assert index_staleness(settings) is None
-    assert ensure_index(settings, out=out, embedder=embedder) is None, "a current index is left alone"
+    assert ensure_index(settings, out=out, reference=reference) is None, "a current index is left alone"
 
 
 @pytest.mark.slow

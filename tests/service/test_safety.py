@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
-from ingest.embedding import SentenceTransformerEmbedder
+from ingest.embedding import OnnxEmbedder
 from service.answering import AnswerService
 from service.index import LoadedIndex
 from service.models import Audience, FollowupRequest, Query
@@ -107,7 +107,7 @@ class BrokenRetriever:
         raise ConnectionError("store unreachable")
 
 
-def test_emergency_is_detected_before_retrieval(index: LoadedIndex, embedder: SentenceTransformerEmbedder) -> None:
+def test_emergency_is_detected_before_retrieval(index: LoadedIndex, embedder: OnnxEmbedder) -> None:
     service = AnswerService(index, BrokenRetriever())  # type: ignore[arg-type]
     request = FollowupRequest(question="my husbands face is droping", audience=Audience.PATIENT)
 

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 from fastapi.testclient import TestClient
 
-from ingest.embedding import SentenceTransformerEmbedder
+from ingest.embedding import OnnxEmbedder
 from ingest.settings import Settings
 from service.answering import AnswerService
 from service.app import create_app
@@ -31,7 +31,7 @@ class FailsMidway:
 
 
 @pytest.fixture(scope="module")
-def failing_client(settings: Settings, embedder: SentenceTransformerEmbedder) -> Iterator[TestClient]:
+def failing_client(settings: Settings, embedder: OnnxEmbedder) -> Iterator[TestClient]:
     with TestClient(create_app(settings, embedder=embedder, composer=FailsMidway())) as client:
         yield client
 
