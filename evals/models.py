@@ -101,6 +101,9 @@ class CaseMetrics(BaseModel):
     article_hit_10: float | None = None
     cited_article_hit: float | None = None
     must_have_coverage: float | None = None
+    # 1 when the answer's first quoted passage comes from an expected evidence section (golden) or a QA pair
+    # graded 2 or more (BEIR): the answer leads with the evidence, judged without a judge.
+    lead_from_evidence: float | None = None
     contradicted: float | None = None
     contradicted_share: float | None = None
     rouge_l_f1: float | None = None

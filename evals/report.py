@@ -21,6 +21,7 @@ LABELS = {
     "article_hit_10": "expected article in top 10",
     "cited_article_hit": "expected article cited",
     "must_have_coverage": "must-have coverage (comprehensiveness)",
+    "lead_from_evidence": "first quote from expected evidence",
     "contradicted": "contradicted statements per answer",
     "contradicted_share": "contradicted share (hallucination)",
     "rouge_l_f1": "ROUGE-L F1 vs golden answer",
@@ -137,7 +138,7 @@ def specialty_table(dataset: DatasetSummary) -> list[str]:
     product = dataset.systems.get("product") or next(iter(dataset.systems.values()), None)
     if product is None or not product.by_specialty:
         return []
-    names = ["cases", "status_correct", "must_have_coverage", "semantic_similarity", "ndcg_10"]
+    names = ["cases", "status_correct", "must_have_coverage", "lead_from_evidence", "semantic_similarity", "ndcg_10"]
     header = ["specialty", *(LABELS.get(n, n) for n in names)]
     rows = [
         _row([s, str(int(v.get("cases") or 0)), *(_fmt(v.get(n)) for n in names[1:])])

@@ -24,6 +24,9 @@ from service.models import AnswerStatus, FollowupAnswer
 
 _SECTION_SUFFIX = re.compile(r"_Sec\d+$")
 SectionsOf = Callable[[str], list[str]]
+# The grade a first quote needs to count as leading from evidence: golden evidence sections are graded 2,
+# other sections of an evidence article 1; in LiveQA's qrels 2 and 3 mark answers, 1 related text.
+LEAD_GRADE = 2
 
 
 def units(passage: RankedPassage, unit: RelevanceUnit) -> list[str]:
@@ -64,6 +67,7 @@ class Scorer:
                 problems.append(f"expected {case.expected_status.value}, got {answer.status.value}")
         if case.judgments is not None:
             self._retrieval(case.judgments, output, sections_of, values, problems)
+            values.lead_from_evidence = lead_from_evidence(case, output)
         citations = self._citations(answer, values, problems)
         self._content(case, answer, values, problems)
         return CaseResult(
@@ -179,6 +183,19 @@ class Scorer:
             problems.append(f"must-have not covered ({len(missing)}/{len(covered)}): {shown}")
         for statement, verdict in contradicted[:3]:
             problems.append(f"contradicts '{statement[:80]}' ({verdict.reason[:120]})")
+
+
+def lead_from_evidence(case: Case, output: SystemOutput) -> float | None:
+    """1.0 when the first quoted passage is evidence: from an expected evidence section (golden, grade 2) or
+    from a QA pair graded 2 or more (BEIR). None for cases not meant to be answered; 0.0 for no quote."""
+    judgments = case.judgments
+    if judgments is None or case.expected_status not in (None, AnswerStatus.ANSWERED):
+        return None
+    if not output.cited:
+        return 0.0
+    first = output.cited[0]
+    grade = max((judgments.grades.get(unit, 0) for unit in units(first, judgments.unit)), default=0)
+    return float(grade >= LEAD_GRADE)
 
 
 def _verbatim(sentence: str, quote: str) -> bool:

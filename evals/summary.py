@@ -29,7 +29,14 @@ QUALITY_METRICS = (
     "references_consistent",
     "disclaimer_present",
 )
-SPECIALTY_METRICS = ("status_correct", "must_have_coverage", "semantic_similarity", "ndcg_10", "article_hit_10")
+SPECIALTY_METRICS = (
+    "status_correct",
+    "must_have_coverage",
+    "lead_from_evidence",
+    "semantic_similarity",
+    "ndcg_10",
+    "article_hit_10",
+)
 
 
 def summarize(info: RunInfo, datasets: Sequence[Dataset], results: Sequence[CaseResult]) -> Summary:

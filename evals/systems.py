@@ -61,7 +61,7 @@ class FixedModeRetriever(Retriever):
     """A Retriever that always searches in one mode, whatever the caller asks: the baselines' retriever."""
 
     def __init__(self, index: LoadedIndex, embedder: Embedder, mode: Mode) -> None:
-        super().__init__(index, embedder)
+        super().__init__(index, embedder, rank=False)
         self.mode = mode
 
     def retrieve(self, query: Query, *, mode: Mode = Mode.HYBRID, top_k: int | None = None) -> Retrieval:

@@ -111,6 +111,9 @@ class IndexedQuestion(BaseModel):
     # The article whose related-question list holds it (equal to article_id for an article's own question).
     listed_in: str
     embedding_key: str
+    # The section it is the heading of, when a question points at one unit of the article rather than the
+    # whole article: each MedQuAD QA pair is a section headed by its own question.
+    section: str | None = None
 
 
 def write_jsonl(path: Path, items: Iterable[BaseModel]) -> None:

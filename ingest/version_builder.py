@@ -17,7 +17,7 @@ import numpy as np
 from ingest.bm25 import build_bm25
 from ingest.chunking import CHUNKER_VERSION, chunk_article, embedding_key
 from ingest.embedding import Embedder, Vectors
-from ingest.models import Article, Chunk
+from ingest.models import Article, Chunk, SourceFormat
 from ingest.settings import ChromaSettings
 from ingest.store import (
     PASSAGES,
@@ -210,19 +210,29 @@ class VersionBuilder:
 
 
 def indexed_questions(articles: Sequence[Article]) -> list[IndexedQuestion]:
-    """Each article's own question, and every related question that names an article in this index."""
+    """Each article's own question, every related question that names an article in this index, and the
+    question heading each MedQuAD QA pair, pointing at that pair's section: a matched pair question
+    names the passages that answer it, a stronger signal than the article they belong to."""
     known = {a.id for a in articles}
     questions: list[IndexedQuestion] = []
-    seen: set[tuple[str, str]] = set()
+    seen: set[tuple[str, str, str | None]] = set()
     for article in articles:
-        candidates = [(article.question, article.id)]
-        candidates += [(r.question, r.article_id) for r in article.related_questions if r.article_id in known]
-        for text, target in candidates:
-            if target is None or (text, target) in seen:
+        candidates: list[tuple[str, str | None, str | None]] = [(article.question, article.id, None)]
+        candidates += [(r.question, r.article_id, None) for r in article.related_questions if r.article_id in known]
+        if article.source_format is SourceFormat.MEDQUAD:
+            candidates += [(s.heading, article.id, s.heading) for s in article.sections]
+        for text, target, section in candidates:
+            if target is None or (text, target, section) in seen:
                 continue
-            seen.add((text, target))
+            seen.add((text, target, section))
             questions.append(
-                IndexedQuestion(text=text, article_id=target, listed_in=article.id, embedding_key=embedding_key(text))
+                IndexedQuestion(
+                    text=text,
+                    article_id=target,
+                    listed_in=article.id,
+                    embedding_key=embedding_key(text),
+                    section=section,
+                )
             )
     return questions
 

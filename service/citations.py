@@ -47,7 +47,7 @@ class CitationBook:
         article = self._articles[chunk.article_id]
         numbers: list[int] = []
         entries: list[ReferenceEntry] = []
-        for n in chunk.citations:
+        for n in item.passage.reference_numbers:
             reference = article.reference(n)
             key = reference.identity()
             if key not in self._numbers:

@@ -33,17 +33,30 @@ class ExtractiveComposer:
     margin: float = 0.12
     # ...and its similarity to the question is at least this.
     min_similarity: float = 0.30
+    # With the relevance model's scores: a passage is used when its probability is at least this share of
+    # the best one's.
+    keep_ratio: float = 0.5
 
     def select(self, passages: list[Passage], max_citations: int) -> list[Passage]:
-        citable = [p for p in passages if p.chunk.citations and p.similarity >= self.min_similarity]
+        """The passages to quote, the one that answers first.
+
+        Passages ranked by the relevance model (`Passage.rank_score`) are chosen and ordered by it; passages
+        without one (the plain baselines) by their cosine relevance. A summary passage counts as citable when
+        the body passages that state the same thing lent it their references.
+        """
+        citable = [p for p in passages if p.reference_numbers and p.similarity >= self.min_similarity]
         if not citable:
             return []
-        best = max(p.relevance for p in citable)
-        chosen = [p for p in citable if p.relevance >= best - self.margin]
-        # The strongest article leads; passages from other articles follow, each group best first.
-        lead_article = max(chosen, key=lambda p: p.relevance).chunk.article_id
-        chosen.sort(key=lambda p: (p.chunk.article_id != lead_article, -p.relevance))
-        return chosen[:max_citations]
+        if all(p.rank_score is not None for p in citable):
+            best = max(_score(p) for p in citable)
+            chosen = sorted((p for p in citable if _score(p) >= self.keep_ratio * best), key=lambda p: -_score(p))
+        else:
+            best = max(p.relevance for p in citable)
+            chosen = sorted((p for p in citable if p.relevance >= best - self.margin), key=lambda p: -p.relevance)
+        # The passage that answers leads; the rest of its article follows, then other articles, each best first.
+        lead, rest = chosen[0], chosen[1:]
+        rest.sort(key=lambda p: p.chunk.article_id != lead.chunk.article_id)
+        return [lead, *rest][:max_citations]
 
     def stream(self, query: Query, passages: list[Passage], max_citations: int) -> Iterator[DraftItem | str]:
         chosen = self.select(passages, max_citations)
@@ -60,3 +73,7 @@ class ExtractiveComposer:
                 yield f"{section} ({article_title})" if several_articles else section
             for passage in members:
                 yield DraftItem(text=passage.chunk.text, passage=passage)
+
+
+def _score(passage: Passage) -> float:
+    return passage.rank_score if passage.rank_score is not None else passage.relevance

@@ -108,15 +108,20 @@ class LoadedIndex:
         Scores every passage (a sparse sum over the query's terms) and selects the top k here, which
         avoids the per-call thread pool and progress bars of `bm25s.BM25.retrieve`.
         """
-        if not self.chunks:
+        scores = self.bm25_scores(text, mask)
+        if scores is None:
             return []
+        return [(row, score) for row, score in top_scores(scores, k) if score > 0]
+
+    def bm25_scores(self, text: str, mask: np.ndarray | None) -> np.ndarray | None:
+        """The BM25 score of every passage (0 where `mask` filters it out); None when no term is searchable."""
+        if not self.chunks:
+            return None
         try:
             scores = self.bm25.scores(text)
         except IndexError:  # no query term survives tokenisation (stopwords only)
-            return []
-        if mask is not None:
-            scores = scores * mask
-        return [(row, score) for row, score in top_scores(scores, k) if score > 0]
+            return None
+        return scores * mask if mask is not None else scores
 
     def question_search(self, vector: Vectors, k: int) -> list[tuple[int, float]]:
         """(position in `questions`, cosine similarity) of the k questions closest to `vector`."""

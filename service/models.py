@@ -175,6 +175,16 @@ class Passage(BaseModel):
     score: float  # fused ranking score
     # For an elliptical follow-up: cosine similarity between the question alone and the passage.
     focus_similarity: float | None = None
+    # The relevance model's probability that the passage answers the question (None: not ranked by it).
+    rank_score: float | None = None
+    # A summary passage cites nothing itself; these are the references of the body passages that state
+    # the same thing (service.summary_backing), so it can be quoted with attribution.
+    attributed_citations: tuple[int, ...] = ()
+
+    @property
+    def reference_numbers(self) -> tuple[int, ...]:
+        """The article's reference numbers this passage is quoted with."""
+        return self.chunk.citations or self.attributed_citations
 
     @property
     def relevance(self) -> float:

@@ -6,9 +6,13 @@
    article's passages by the follow-up's own words, so the part of the page it asks about comes first.
 3. Reciprocal rank fusion combines the rankings.
 4. The question index (article questions, related questions) votes for the articles it points to,
-   and the article being read gets a small prior, so follow-ups stay on the page the user is on.
-5. Maximal marginal relevance picks the final passages, so near-duplicates do not crowd out the
-   other aspects and other articles.
+   and the article being read gets a small prior, so follow-ups stay on the page the user is on. A
+   matched question that names one unit (a MedQuAD QA pair) also adds that unit's passages as a ranking.
+5. The relevance model (`service.ranking`) scores the best fused candidates from everything gathered
+   above: dense, BM25, fusion, question matches at article and unit level, title and section matches,
+   word coverage, the article being read, the section kind.
+6. Maximal marginal relevance over the model's scores picks the final passages, so near-duplicates do
+   not crowd out the other aspects and other articles.
 """
 
 from __future__ import annotations
@@ -27,6 +31,8 @@ from ingest.store import reference_flag
 from service.index import LoadedIndex, top_scores
 from service.models import Filters, Passage, Query
 from service.query_vectors import QueryVectorizer, RecentQuestions
+from service.ranking import RelevanceModel, default_relevance_model
+from service.ranking_features import FEATURES, CandidateEvidence, RankingTables
 
 
 class Mode(StrEnum):
@@ -48,6 +54,8 @@ class RetrievalConfig:
     question_matches: int = 8
     mmr_lambda: float = 0.75
     top_k: int = 12
+    # How many of the best fused candidates the relevance model scores.
+    ranked_candidates: int = 50
 
 
 @dataclass(frozen=True)
@@ -55,6 +63,19 @@ class QuestionMatch:
     text: str
     article_id: str
     similarity: float
+    # The section (unit) the question heads, when it names one rather than the whole article.
+    section: str | None = None
+
+
+@dataclass(frozen=True)
+class _Gathered:
+    """What steps 1-4 found: fused scores by passage row, and the evidence the relevance model reads."""
+
+    scores: dict[int, float]
+    bm25: np.ndarray | None
+    vector: Vectors
+    focus: Vectors | None
+    matches: list[QuestionMatch]
 
 
 @dataclass
@@ -82,18 +103,46 @@ class Retriever:
         config: RetrievalConfig | None = None,
         clock: Callable[[], float] | None = None,
         recent: RecentQuestions | None = None,
+        ranker: RelevanceModel | None = None,
+        rank: bool = True,
     ) -> None:
+        """`rank=False` skips the relevance model (the plain baselines): passages then carry no rank score."""
         self.index = index
         self.embedder = embedder
         self.config = config or RetrievalConfig()
+        self.ranker: RelevanceModel | None = (ranker or default_relevance_model()) if rank else None
+        self.tables = RankingTables(index) if rank else None
         known = {question.text: index.question_vectors[i] for i, question in enumerate(index.questions)}
         self.vectorizer = QueryVectorizer(embedder, known=known, recent=recent)
         self._clock = clock or time.perf_counter
         self._masks: dict[tuple[Any, ...], np.ndarray] = {}
 
     def retrieve(self, query: Query, *, mode: Mode = Mode.HYBRID, top_k: int | None = None) -> Retrieval:
-        config = self.config
         timings: dict[str, float] = {}
+        gathered = self._gather(query, mode, timings)
+        start = self._clock()
+        k = top_k or self.config.top_k
+        if mode is Mode.HYBRID and self.ranker is not None and gathered.scores:
+            evidence, features = self._features(gathered, query)
+            passages = self._rank(evidence, features, self.ranker, gathered.vector, k)
+        else:
+            passages = self._select(gathered.scores, gathered.vector, gathered.focus, k, diversify=mode is Mode.HYBRID)
+        timings["rank_ms"] = (self._clock() - start) * 1000 + timings.pop("fuse_ms")
+        return Retrieval(
+            passages=passages, question_matches=gathered.matches, query_vector=gathered.vector, timings=timings
+        )
+
+    def ranking_features(self, query: Query) -> tuple[np.ndarray, np.ndarray]:
+        """The candidate rows the relevance model would score for `query`, and their feature rows (training)."""
+        gathered = self._gather(query, Mode.HYBRID, {})
+        if not gathered.scores:
+            return np.zeros(0, dtype=np.int64), np.zeros((0, len(FEATURES)), dtype=np.float32)
+        evidence, features = self._features(gathered, query)
+        return evidence.rows, features
+
+    def _gather(self, query: Query, mode: Mode, timings: dict[str, float]) -> _Gathered:
+        """Steps 1-4: the query's vectors, the rankings, their fusion and the article priors."""
+        config = self.config
         start = self._clock()
         focus_rows = self._focus_rows(query) if mode is Mode.HYBRID else []
         if mode is Mode.HYBRID:
@@ -108,13 +157,15 @@ class Retriever:
         start = self._clock()
         rankings: list[list[int]] = []
         weights: list[float] = []
+        bm25: np.ndarray | None = None
         if mode is not Mode.BM25:
             where = chroma_where(query.filters)
             rankings.append([row for row, _ in self.index.dense_search(vector, config.candidates, where)])
             weights.append(1.0)
         if mode is not Mode.DENSE:
-            mask = self._mask(query.filters)
-            rankings.append([row for row, _ in self.index.bm25_search(query.text, config.candidates, mask)])
+            bm25 = self.index.bm25_scores(query.text, self._mask(query.filters))
+            ranked_bm25 = top_scores(bm25, config.candidates) if bm25 is not None else []
+            rankings.append([row for row, score in ranked_bm25 if score > 0])
             weights.append(1.0)
         if focus is not None:
             rows = np.asarray(focus_rows)
@@ -124,13 +175,16 @@ class Retriever:
         timings["search_ms"] = (self._clock() - start) * 1000
 
         start = self._clock()
-        scores = reciprocal_rank_fusion(rankings, config.rrf_k, weights)
         matches = self._question_matches(vector) if mode is Mode.HYBRID else []
+        unit_ranking = self._unit_ranking(matches, query.filters)
+        if unit_ranking:
+            rankings.append(unit_ranking)
+            weights.append(1.0)
+        scores = reciprocal_rank_fusion(rankings, config.rrf_k, weights)
         if mode is Mode.HYBRID:
             self._add_article_priors(scores, matches, query.article_id)
-        passages = self._select(scores, vector, focus, top_k or config.top_k, diversify=mode is Mode.HYBRID)
-        timings["rank_ms"] = (self._clock() - start) * 1000
-        return Retrieval(passages=passages, question_matches=matches, query_vector=vector, timings=timings)
+        timings["fuse_ms"] = (self._clock() - start) * 1000
+        return _Gathered(scores=scores, bm25=bm25, vector=vector, focus=focus, matches=matches)
 
     def _focus_rows(self, query: Query) -> list[int]:
         """Rows of the article being read that pass the filters, when the question is an elliptical follow-up."""
@@ -151,8 +205,60 @@ class Retriever:
                 text=self.index.questions[i].text,
                 article_id=self.index.questions[i].article_id,
                 similarity=similarity,
+                section=self.index.questions[i].section,
             )
             for i, similarity in ranked
+        ]
+
+    def _unit_ranking(self, matches: list[QuestionMatch], filters: Filters) -> list[int]:
+        """The passages of the units that matched questions name, best match first, each in reading order."""
+        if self.tables is None:
+            return []
+        ranking: list[int] = []
+        for match in matches:
+            if match.section is None or match.similarity < self.config.question_min_similarity:
+                continue
+            rows = self.tables.unit_rows.get((match.article_id, match.section), [])
+            ranking += [row for row in rows if not filters.active or chunk_passes(self.index.chunks[row], filters)]
+        return list(dict.fromkeys(ranking))
+
+    def _features(self, gathered: _Gathered, query: Query) -> tuple[CandidateEvidence, np.ndarray]:
+        """Step 5's inputs: the best fused candidates and one row of features each."""
+        assert self.tables is not None
+        scores = gathered.scores
+        ordered = sorted(scores, key=lambda r: -scores[r])[: self.config.ranked_candidates]
+        rows = np.array(ordered, dtype=np.int64)
+        bm25 = gathered.bm25
+        focus = gathered.focus
+        evidence = CandidateEvidence(
+            rows=rows,
+            fused=np.array([scores[r] for r in ordered], dtype=np.float32),
+            bm25=bm25[rows].astype(np.float32) if bm25 is not None else np.zeros(len(rows), np.float32),
+            focus=self.index.vectors[rows] @ focus if focus is not None else None,
+        )
+        return evidence, self.tables.features(evidence, gathered.vector, query.question, query.article_id)
+
+    def _rank(
+        self, evidence: CandidateEvidence, features: np.ndarray, ranker: RelevanceModel, vector: Vectors, k: int
+    ) -> list[Passage]:
+        """Steps 5-6: the relevance model's scores, diversified by MMR over them."""
+        assert self.tables is not None
+        rows = evidence.rows
+        probabilities = ranker.probabilities(features)
+        order = maximal_marginal_relevance(
+            probabilities / max(float(probabilities.max()), 1e-6), self.index.vectors[rows], k, self.config.mmr_lambda
+        )
+        focus = evidence.focus
+        return [
+            Passage(
+                chunk=self.index.chunks[int(rows[i])],
+                similarity=float(features[i, 0]),
+                score=float(evidence.fused[i]),
+                focus_similarity=None if focus is None else float(focus[i]),
+                rank_score=float(probabilities[i]),
+                attributed_citations=self.tables.summary_citations.get(int(rows[i]), ()),
+            )
+            for i in order
         ]
 
     def _add_article_priors(self, scores: dict[int, float], matches: list[QuestionMatch], reading: str | None) -> None:
