@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+import torch
 
 from evals.datasets import GOLDEN_CORPUS, load_dataset, section_unit
 from evals.models import Case
@@ -71,9 +72,13 @@ class Collector:
     sources: list[np.ndarray] = field(default_factory=list)
     group_names: dict[str, int] = field(default_factory=dict)
     count: int = 0
+    seen: int = 0
 
     def add(self, features: np.ndarray, labels: np.ndarray, group: str, source: int) -> None:
         """One query; a query whose candidates hold no positive teaches nothing about ranking and is skipped."""
+        self.seen += 1
+        if self.seen % 100 == 0:
+            print(f"train_ranker: {self.seen} queries, {self.count} with a positive candidate", file=sys.stderr)
         if not labels.any():
             return
         code = self.group_names.setdefault(group, len(self.group_names))
@@ -190,6 +195,8 @@ def collect_source(source: int, args: argparse.Namespace, cache: Path | None) ->
         saved = np.load(cache / name)
         return Examples(*(saved[key] for key in ("features", "labels", "queries", "groups", "sources")))
     collector = Collector()
+    # One thread: a query is one small batch, and idle OpenMP threads spinning only slow a shared machine.
+    torch.set_num_threads(1)
     if source == CORPUS:
         retriever = _retriever(args.corpus_data)
         cases = load_dataset(str(args.golden)).cases + (tune_half(args.devset) if args.devset else [])

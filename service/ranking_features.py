@@ -29,7 +29,9 @@ __all__ = ["FEATURES", "CandidateEvidence", "RankingTables", "Terms"]
 FEATURES: tuple[str, ...] = (
     "dense",  # cosine of the passage (as embedded, with its article question and section) and the query
     "dense_gap",  # the same, minus the best among the candidates: how far from the top this passage is
-    "focus",  # an elliptical follow-up's own words against the passage (0 without a follow-up focus)
+    # The latest question's own words against the passage: an elliptical follow-up's focus ("and in
+    # pregnancy?" without its context); for a self-contained question, the same as `dense`.
+    "question_similarity",
     "article_question",  # cosine of the query and the question of the passage's article
     "unit_question",  # cosine of the query and the question naming the passage's own unit (MedQuAD pair)
     "unit_question_gap",  # the same, minus the best among the candidates
@@ -148,7 +150,7 @@ class RankingTables:
         columns = [
             dense,
             dense - (dense.max() if count else 0.0),
-            evidence.focus if evidence.focus is not None else np.zeros(count, dtype=np.float32),
+            evidence.focus if evidence.focus is not None else dense,
             article_question,
             unit_question,
             unit_gap,

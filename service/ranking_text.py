@@ -30,7 +30,7 @@ STOPWORDS = frozenset(
     tell know known please thanks thank recommended recommend best used use using need needs way ways
     patient patients someone people person something anything""".split()
 )
-_SUFFIXES = ("ations", "ation", "ments", "ment", "ings", "ing", "ies", "es", "ed", "s")
+_SUFFIXES = ("ations", "ation", "ments", "ment", "ings", "ing", "ies", "es", "ed", "ly", "s")
 # "(LMWH)" after the words it abbreviates; the long form is taken from the words just before it.
 _CLAUSE = re.compile(r"[^a-z\s]*[.,;:()\[\]/]+[^a-z\s]*|\s-\s")
 _ACRONYM = re.compile(r"\b[A-Z]{2,6}\b")
