@@ -244,10 +244,14 @@ class Retriever:
         """Steps 5-6: the relevance model's scores, diversified by MMR over them."""
         assert self.tables is not None
         rows = evidence.rows
-        probabilities = ranker.probabilities(features)
-        order = maximal_marginal_relevance(
-            probabilities / max(float(probabilities.max()), 1e-6), self.index.vectors[rows], k, self.config.mmr_lambda
-        )
+        logits = ranker.logits(features)
+        probabilities = 1.0 / (1.0 + np.exp(-logits))
+        # MMR trades relevance against redundancy on one scale: the logits spread over [0, 1]. Probabilities
+        # divided by the best would leave every passage but the first few near 0, so redundancy alone would
+        # order the rest.
+        spread = float(logits.max() - logits.min())
+        relevance = (logits - logits.min()) / spread if spread > 0 else np.ones_like(logits)
+        order = maximal_marginal_relevance(relevance, self.index.vectors[rows], k, self.config.mmr_lambda)
         focus = evidence.focus
         return [
             Passage(
