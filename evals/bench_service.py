@@ -296,9 +296,14 @@ def chat_overhead(results: list[Result]) -> list[str]:
         lines.append(
             f"chat overhead [{index}, {chat.clients} clients @ {shape}]: p50 {p50:.1f} vs {base50:.1f} ms "
             f"(+{p50 - base50:.1f} ms, x{p50 / base50:.2f}); p95 {p95:.1f} vs {base95:.1f} ms "
-            f"(x{p95 / base95:.2f}); req/s {chat.rps:.1f} vs {followups.rps:.1f}"
+            f"(x{p95 / base95:.2f}); req/s {chat.rps:.1f} vs {followups.rps:.1f}; server CPU "
+            f"{_cpu_per_request(chat):.2f} vs {_cpu_per_request(followups):.2f} ms/req"
         )
     return lines
+
+
+def _cpu_per_request(result: Result) -> float:
+    return 1000 * result.server_cpu_s / max(1, len(result.latencies_ms))
 
 
 def _ok(passed: bool) -> str:
