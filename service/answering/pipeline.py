@@ -26,6 +26,7 @@ from service.retrieval.retriever import Retrieval, Retriever
 from service.schema import AnswerStatus, Audience, FollowupAnswer, FollowupRequest, RelatedQuestionOut
 from service.triage.emergency import Emergency, detect_emergency
 from service.triage.emergency import guidance as emergency_guidance
+from service.triage.emergency_model import EmergencyModel, speaks_of_a_present_situation
 from service.triage.injection import contains_injection, strip_injection
 from service.triage.lexical_checks import populations
 from service.triage.personal_details import strip_personal_details
@@ -94,12 +95,15 @@ class AnswerService:
         composer: Composer | None = None,
         policy: AnswerPolicy | None = None,
         clock: Callable[[], float] = time.perf_counter,
+        emergency_model: EmergencyModel | None = None,
     ) -> None:
         self.index = index
         self.retriever = retriever
         self.composer: Composer = composer or ExtractiveComposer()
         self.policy = policy or AnswerPolicy()
         self._clock = clock
+        # The learned second opinion on emergencies (service.triage.emergency_model); None: the tables alone.
+        self.emergency_model = emergency_model
         self._populations: dict[str, set[str]] = {}
         self.evidence_check = EvidenceCheck(index)
 
@@ -150,6 +154,16 @@ class AnswerService:
         emergency = detect_emergency(
             question if question.strip() else request.question, weak_cues=request.audience is Audience.PATIENT
         )
+        question_vector = None
+        if (
+            emergency is None
+            and self.emergency_model is not None
+            and question.strip()
+            and speaks_of_a_present_situation(question, weak_cues=request.audience is Audience.PATIENT)
+        ):
+            # Words no presentation table lists: the learned model reads the question as a whole.
+            question_vector = self.retriever.embed_question(" ".join(question.split()))
+            emergency = self.emergency_model.detect(question_vector)
         trace.emergency = emergency.flag if emergency else None
         article = self.index.articles.get(request.article_id) if request.article_id else None
         has_context = article is not None or any(turn.role == "user" for turn in request.history)
@@ -169,7 +183,10 @@ class AnswerService:
             # Search for what helps in this emergency, in the corpus's words, along with the question's.
             query = query.model_copy(update={"text": f"{emergency.topic}: {query.text}"})
         try:
-            retrieval = self.retriever.retrieve(query)
+            if question_vector is not None and query.question == " ".join(question.split()):
+                retrieval = self.retriever.retrieve(query, question_vector=question_vector)
+            else:
+                retrieval = self.retriever.retrieve(query)
         except Exception as exc:  # noqa: BLE001 (logged without its message) - a failing store still ends in a well-formed answer
             log.error("retrieval failed", extra={"fields": failure_fields(exc)})
             trace.error = f"retrieval failed: {type(exc).__name__}"
