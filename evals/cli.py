@@ -5,7 +5,7 @@
     vademecum eval calibrate-judge [CSV]  choose the judge's thresholds against physicians' labels
 
 DATASET is a path (golden JSONL, K-QA JSONL, or a BEIR folder with queries.jsonl + qrels.tsv) or an
-alias: golden, kqa, liveqa.
+alias: golden, kqa, liveqa, devset, devset-tune, devset-test.
 """
 
 from __future__ import annotations

@@ -17,17 +17,20 @@ from ingest.models import Chunk
 from service.answering import wording
 from service.answering.citations import CitationBook, escape_markdown, finalize, render_item
 from service.answering.composition import Composer, ExtractiveComposer
+from service.answering.evidence_check import EvidenceCheck
 from service.handoffs import Passage, Query
 from service.logs import failure_fields
 from service.retrieval.index import LoadedIndex
 from service.retrieval.query import resolve_query
 from service.retrieval.retriever import Retrieval, Retriever
 from service.schema import AnswerStatus, Audience, FollowupAnswer, FollowupRequest, RelatedQuestionOut
-from service.triage.emergency import EMERGENCY_GUIDANCE, Emergency, detect_emergency
+from service.triage.emergency import Emergency, detect_emergency
+from service.triage.emergency import guidance as emergency_guidance
+from service.triage.emergency_model import EmergencyModel, speaks_of_a_present_situation
 from service.triage.injection import contains_injection, strip_injection
 from service.triage.lexical_checks import populations
 from service.triage.personal_details import strip_personal_details
-from service.triage.scope import Scope, assess_scope
+from service.triage.scope import Scope, assess_scope, changes_the_rules, is_non_medical_task
 
 log = logging.getLogger("vademecum.service")
 
@@ -41,8 +44,9 @@ class AnswerPolicy:
     # while uncovered topics abstain; the near misses close to a covered topic are left to the term and
     # population checks of service.triage.lexical_checks. See tests/service/test_calibration.py.
     abstain_below: float = 0.43
-    # A question the scope check is unsure about is out of scope unless a passage matches it this well.
-    out_of_scope_below: float = 0.55
+    # A question the scope check is unsure about is answered only when a passage matches it this well;
+    # below, it is an abstention (a medical question the corpus cannot answer), never out of scope.
+    unsure_answer_above: float = 0.55
     related_limit: int = 6
     # Suggested questions must be at least this close to what was asked.
     related_min_similarity: float = 0.2
@@ -59,6 +63,7 @@ class AnswerTrace:
     injection: bool = False
     scope: str | None = None
     unknown_terms: list[str] = field(default_factory=list)
+    unaddressed: list[str] = field(default_factory=list)
     error: str | None = None
 
 
@@ -90,13 +95,17 @@ class AnswerService:
         composer: Composer | None = None,
         policy: AnswerPolicy | None = None,
         clock: Callable[[], float] = time.perf_counter,
+        emergency_model: EmergencyModel | None = None,
     ) -> None:
         self.index = index
         self.retriever = retriever
         self.composer: Composer = composer or ExtractiveComposer()
         self.policy = policy or AnswerPolicy()
         self._clock = clock
+        # The learned second opinion on emergencies (service.triage.emergency_model); None: the tables alone.
+        self.emergency_model = emergency_model
         self._populations: dict[str, set[str]] = {}
+        self.evidence_check = EvidenceCheck(index)
 
     def answer(self, request: FollowupRequest, request_id: str) -> FollowupAnswer:
         return self.answer_traced(request, request_id)[0]
@@ -145,10 +154,23 @@ class AnswerService:
         emergency = detect_emergency(
             question if question.strip() else request.question, weak_cues=request.audience is Audience.PATIENT
         )
+        question_vector = None
+        if (
+            emergency is None
+            and self.emergency_model is not None
+            and question.strip()
+            and speaks_of_a_present_situation(question, weak_cues=request.audience is Audience.PATIENT)
+        ):
+            # Words no presentation table lists: the learned model reads the question as a whole.
+            question_vector = self.retriever.embed_question(" ".join(question.split()))
+            emergency = self.emergency_model.detect(question_vector)
         trace.emergency = emergency.flag if emergency else None
         article = self.index.articles.get(request.article_id) if request.article_id else None
         has_context = article is not None or any(turn.role == "user" for turn in request.history)
         scope = assess_scope(question, self.index.words, has_context)
+        if is_non_medical_task(request.question) or changes_the_rules(request.question):
+            # Judged on the question as typed: stripping "now write me a script" as an instruction leaves "ok".
+            scope = Scope.OUT
         trace.scope = scope.value
         if emergency is None and (scope is Scope.OUT or not question.strip()):
             return _Plan(AnswerStatus.OUT_OF_SCOPE, None, None, [wording.OUT_OF_SCOPE])
@@ -161,7 +183,10 @@ class AnswerService:
             # Search for what helps in this emergency, in the corpus's words, along with the question's.
             query = query.model_copy(update={"text": f"{emergency.topic}: {query.text}"})
         try:
-            retrieval = self.retriever.retrieve(query)
+            if question_vector is not None and query.question == " ".join(question.split()):
+                retrieval = self.retriever.retrieve(query, question_vector=question_vector)
+            else:
+                retrieval = self.retriever.retrieve(query)
         except Exception as exc:  # noqa: BLE001 (logged without its message) - a failing store still ends in a well-formed answer
             log.error("retrieval failed", extra={"fields": failure_fields(exc)})
             trace.error = f"retrieval failed: {type(exc).__name__}"
@@ -178,8 +203,12 @@ class AnswerService:
             return _Plan(
                 AnswerStatus.EMERGENCY, query, retrieval, [guidance], compose=best >= self.policy.abstain_below
             )
-        if scope is Scope.UNSURE and best < self.policy.out_of_scope_below:
-            return _Plan(AnswerStatus.OUT_OF_SCOPE, query, retrieval, [wording.OUT_OF_SCOPE])
+        if (
+            scope is Scope.UNSURE
+            and best < self.policy.unsure_answer_above
+            and not self.evidence_check.supported(query.question, retrieval.passages)
+        ):
+            return _Plan(AnswerStatus.INSUFFICIENT_EVIDENCE, query, retrieval, [self._searched(query)])
         unknown = self.index.terms.unknown_terms(query.question) if self.index.terms else []
         trace.unknown_terms = unknown
         if unknown:
@@ -190,10 +219,33 @@ class AnswerService:
             # A question about a population is answered only from passages that speak about it.
             retrieval = replace(retrieval, passages=[p for p in retrieval.passages if self._covers(p, wanted)])
             best = retrieval.best_citable_similarity
+        fitting = self.evidence_check.fitting_age(query.question, retrieval.passages)
+        if fitting is not None:
+            # Evidence from an article written for another age group (or for non-pregnant women) does not
+            # answer a question about this one, unless the passage itself speaks of the group asked about.
+            retrieval = replace(retrieval, passages=fitting)
+            if retrieval.best_citable_similarity < best:
+                wanted = wanted or ["the age group asked about"]
+            best = retrieval.best_citable_similarity
+        lexical = best < self.policy.abstain_below and self.evidence_check.supported(query.question, retrieval.passages)
+        if lexical:
+            # A named score, rule or trial the model does not recognise, found word for word: that is evidence.
+            best = self.policy.abstain_below
         if best < self.policy.abstain_below:
             message = self._searched(query, populations=wanted if wanted else None)
             return _Plan(AnswerStatus.INSUFFICIENT_EVIDENCE, query, retrieval, [message])
+        unaddressed = self._unaddressed(query, retrieval, article.id if article else None, lexical)
+        trace.unaddressed = unaddressed
+        if unaddressed:
+            message = self._searched(query, unknown_terms=unaddressed)
+            return _Plan(AnswerStatus.INSUFFICIENT_EVIDENCE, query, retrieval, [message])
         return _Plan(AnswerStatus.ANSWERED, query, retrieval, compose=True)
+
+    def _unaddressed(self, query: Query, retrieval: Retrieval, reading: str | None, lexical: bool) -> list[str]:
+        """What the question asks that the evidence to be cited does not speak of (see service.triage.asked)."""
+        floor = 0.0 if lexical else self.policy.abstain_below
+        cited = [p for p in retrieval.passages if p.chunk.citations and p.similarity >= floor]
+        return self.evidence_check.unaddressed(query.question, cited[:DEFAULT_MAX_CITATIONS], reading)
 
     def _covers(self, passage: Passage, wanted: list[str]) -> bool:
         found = populations(passage.chunk.text) | self._article_populations(passage.chunk.article_id)
@@ -220,9 +272,7 @@ class AnswerService:
         )
 
     def _guidance(self, emergency: Emergency, audience: Audience) -> str:
-        if audience is Audience.PATIENT:
-            return EMERGENCY_GUIDANCE["patient-suicide" if emergency.suicide else "patient"]
-        return EMERGENCY_GUIDANCE["clinician"].format(flag=emergency.flag)
+        return emergency_guidance(emergency, patient=audience is Audience.PATIENT)
 
     def related(self, plan: _Plan, lead_article: str | None = None) -> list[RelatedQuestionOut]:
         """Questions the corpus can answer: the lead cited article's related questions, then the closest matches."""

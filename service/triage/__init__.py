@@ -1,9 +1,26 @@
-"""Deterministic checks on a question, all lexical, no model: what it is before (and beside) retrieval.
+"""Checks on a question before (and beside) retrieval: what it is, and whether it can be answered.
 
-`emergency` with its table `red_flags`, `injection` (instructions aimed at the system), `scope` (is it
-medical at all), `lexical_checks` (does the corpus use the question's terms and speak about its
-population), `personal_details` (names and numbers left out of the search), and `words` (the word
-normalisation they share).
+All are lexical and deterministic but one. `emergency` (presentations by body system from `red_flags`, over
+the concept lexicon of `symptom_concepts` and `situation_concepts` read by `concepts`, and a generic acuity
+layer); `emergency_model` (the learned second opinion over the question's embedding, for wordings no table
+lists, trained by `python -m evals.train_triage`); `injection`
+(instructions aimed at the system), `scope` (only non-medical tasks and rule changes are out of scope),
+`lexical_checks` (does the corpus use the question's terms and speak about its population and age group),
+`asked` (the entity and the facet a question asks for), `personal_details` (names and numbers left out of
+the search), and `words` (the word normalisation they share).
 """
 
-__all__ = ["emergency", "injection", "lexical_checks", "personal_details", "red_flags", "scope", "words"]
+__all__ = [
+    "asked",
+    "concepts",
+    "emergency",
+    "emergency_model",
+    "injection",
+    "lexical_checks",
+    "personal_details",
+    "red_flags",
+    "scope",
+    "situation_concepts",
+    "symptom_concepts",
+    "words",
+]

@@ -1,47 +1,59 @@
-"""Emergency detection: does the question describe an emergency happening now? Runs before retrieval.
+"""Is the latest user turn an emergency? Presentations by body system, then a generic acuity layer.
 
-Emergency detection is lexical and typo-tolerant. Question words are matched against red-flag terms
-exactly, by prefix ("breath" in "breathless") or within a small edit distance (Damerau-Levenshtein:
-one edit for words of four to seven letters, two from eight letters on), found through a
-deletion-neighbourhood index so that a request costs microseconds, not a scan of every term.
+1. The question is read as clinical concepts (`service.triage.concepts.find_concepts`) plus the populations it
+   names: an infant under three months, a child, a pregnancy, an older adult.
+2. The presentations of `service.triage.red_flags` are matched against those concepts. A match counts only in
+   the right frame: someone's present situation, not a past history ("had a stroke last year") and not a
+   teaching question ("how is thunderclap headache investigated?"); see `Frame`.
+3. When no presentation matches, the acuity layer asks what every emergency shares: sudden onset with
+   severity out of proportion, altered consciousness, a breathing difficulty, bleeding that will not stop,
+   a cold or pulseless limb, or an alarming symptom in a young infant or a pregnancy, told in the present.
 
-A red flag fires only when the question describes someone's present situation:
-
-- a *symptom* pattern ("chest pain" + "breathless", "face drooping", "cant breathe") needs a personal
-  context ("my", "I have", "my husband", "he is", "right now"...);
-- a *condition* name ("stroke", "heart attack", "anaphylaxis") also needs a sign that it is happening
-  now ("having", "just", "took", "signs"), so "my dad had a stroke last year, can he take aspirin?" is a
-  question, not an emergency;
-- a *crisis* phrase ("kill myself", "want to die") fires in any context.
-
-Clinical framing ("my patient", "management", "guideline", "dose") cancels the weaker personal cues,
-so a clinician asking how anaphylaxis is managed gets an answer rather than an emergency banner.
+It runs on the question alone, before retrieval, so an emergency typed mid-conversation is caught even
+when the conversation was about something else.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
 
-from service.triage.red_flags import RED_FLAGS, Terms
-from service.triage.words import fold_sounds, normalise
+from service.triage.concepts import find_concepts
+from service.triage.red_flags import PRESENTATIONS, Kind, Presentation
+from service.triage.words import normalise
 
 # "my patient", "our ward": first-person words that speak about the clinician's work, not a crisis.
 _PROFESSIONAL = re.compile(
     r"\b(my|our)\s+(patient|patients|pt|pts|client|clients|ward|clinic|practice|unit|team|trainee|resident|"
     r"registrar|colleague|consultant|hospital|department)\b"
 )
-# The asker or someone close to them, present: these hold even in a clinically worded question.
+# A clinician reporting a case rather than asking about one: age-sex shorthand, observations, where the
+# patient is and since when ("72F, RR 28, BP 84/50", "day 2 neonate", "38/40", "in bay 4 now").
+_CASE = re.compile(
+    r"\b\d{1,3} ?(m|f|yo|y o|yr old|year old)\b|\b(hr|bp|rr|gcs|spo2|sats|temp|t|lactate|ph|k|hb|cbg|bm|glucose|"
+    r"qrs|ebl|ketones|paco2|adj ca|ca|core t) \d|\b\d{1,2} (40|52)\b|\b(pt|patient|lady|man|woman|resident|"
+    r"neonate|infant|baby|child|boy|girl|toddler|hiker|adult)\b|\bbay \d|\bresus\b|\bday \d{1,2}\b|\bpost op\b|"
+    r"\blkw\b|\bwitnessed\b|\bfound\b|\bbrought in\b|\bjust arrived\b|\bknown\b|\bon (warfarin|apixaban|"
+    r"rivaroxaban|edoxaban|dabigatran|doac|aspirin|clopidogrel|insulin|gliclazide|steroids|chemo)\b"
+)
+_INTERROGATIVE = re.compile(
+    r"^\s*(what|which|when|how|why|who|should|can|could|is|are|does|do|would|will|any)\b|\b(tell me|give me|explain|"
+    r"list|describe|what|which|how (do|should|much|long|often)|when (do|should))\b",
+    re.I,
+)
+# "IM adrenaline" is a route, not "I'm".
+_INTRAMUSCULAR = re.compile(r"\bim\s+(?=[a-z]*(ine|ol|one|ide|in|am|ate|gon|dose|route|injection|given|give|or iv)\b)")
+# The asker or someone close to them: these hold even in a clinically worded question.
 _STRONG_PERSONAL = re.compile(
     r"\b(my|mine|myself|im|i am|i have|i had|ive|i feel|i think|i cant|i cannot|i just|i took|i keep|i was|"
-    r"i need|i dont|i want|husband|wife|partner|son|daughter|mom|mum|mother|dad|father|friend|brother|sister|"
-    r"grandma|grandpa|grandmother|grandfather|boyfriend|girlfriend|fiance|neighbour|neighbor)\b"
+    r"i need|i dont|i want|husband|wife|partner|son|daughter|mom|mum|mother|dad|father|friend|brother|"
+    r"sister|grandma|grandpa|grandmother|grandfather|nan|nana|grandad|granddad|boyfriend|girlfriend|fiance|"
+    r"neighbour|neighbor|flatmate|roommate|housemate|baby|toddler)\b"
 )
 # Weaker cues: present, but also how clinicians speak about a patient.
 _WEAK_PERSONAL = re.compile(
-    r"\b(i|he|she|hes|shes|they|theyre|we|our|us|baby|child|kid|toddler|someone|somebody|now|right now|help|"
-    r"please|currently|suddenly|tonight)\b"
+    r"\b(i|he|she|hes|shes|they|theyre|we|our|us|child|kid|someone|somebody|now|right now|help|please|"
+    r"currently|suddenly|tonight)\b"
 )
 _CLINICAL = re.compile(
     r"\b(patient|patients|pt|pts|management|manage|managed|guideline|guidelines|dose|dosing|evidence|trial|"
@@ -49,19 +61,47 @@ _CLINICAL = re.compile(
     r"treat|treated|how is|how are|how should|when should|what is the|should (i|we|you)|give|giving|administer|"
     r"prescribe|prescribing|indication|indications)\b"
 )
-# A condition is happening now, not a past history.
+# A teaching question: about a kind of patient or a condition in general, not a person now.
+_TEACHING = re.compile(
+    r"\b(red flags?|signs of|symptoms of|features of|criteria|differential|causes of|what causes|guidelines?|"
+    r"pathophysiology|definition|define|explain|teaching|exam questions?|for (my|the) exams?|students?|"
+    r"in general|typically|usually|"
+    r"patients with|people with|a patient with|someone with|anyone with|those with|presenting with|"
+    r"how (is|are) .{1,60} (managed|treated|assessed|investigated|diagnosed|recognised|recognized)|"
+    r"what is the (management|treatment|first line|dose|definition)|is .{1,60} a sign of|"
+    r"when (should|do|is) .{1,60} (refer|referred|admit|admitted|escalate|escalated)|"
+    r"what are the|which .{1,40} (suggest|indicate|mean)|how do (you|we|i) (tell|recognise|recognize|spot)|"
+    r"is it true)\b"
+)
+# Asking how to talk about or prevent something, even with "my": "how do I talk to my son about self-harm?"
+_ADVICE = re.compile(
+    r"\b(how (do|can|should) (i|we) (talk|ask|bring up|support|prevent|reduce the risk)|how to (talk|ask|support|"
+    r"prevent)|talk to .{1,30} about|ways to (prevent|reduce))\b"
+)
+# It is happening now ("having", "just"), not a past history or a what-if.
 _PRESENT = re.compile(
-    r"\b(having|happening|now|just now|suddenly|started|starting|took|taken|swallowed|think|thinking|want|wants|"
-    r"wanna|going to|gonna|about to|help|sign|signs|symptom|symptoms|tonight|today|currently|keeps|keep|"
-    r"is in|in the middle|right now)\b"
+    r"\b(having|happening|now|just|just now|suddenly|started|starting|tonight|today|this morning|this afternoon|"
+    r"this evening|currently|keeps|keep|is in|in the middle|right now|minutes ago|mins ago|min ago|hours ago|hour ago|"
+    r"an hour|since|at the moment|still|took|taken|swallowed|tried to)\b"
 )
-# Single words that are also ordinary words at one edit: never read them as a red-flag typo.
-_COMMON_WORDS = frozenset(
-    "cooking looking booking hooking smoking strike stroll stoked stokes throne throw breast bread breed "
-    "pail pain paid gain rain main wain hit fit kit sit wit bit fat fix".split()
+# Only "now" itself outweighs an "if": "what do I do if he is not breathing right now".
+_NOW = re.compile(r"\b(right now|now|currently|at the moment|just now)\b")
+_HYPOTHETICAL = re.compile(
+    r"(?<!know )(?<!sure )(?<!wonder )(?<!wondering )(?<!check )(?<!see )(?<!tell )\b(if|in case|what if|whenever|"
+    r"next time|should .{1,40} ever|would it|could it be)\b"
 )
+_HISTORY = re.compile(
+    r"\b(last (year|month|summer|winter|spring|autumn|fall)|years ago|months ago|in (19|20)\d\d|history of|"
+    r"hx of|h o|previous|previously|in the past|used to|once had|back in (19|20)\d\d|back in the day|as a child|"
+    r"when i was|recovered|ago when|"
+    r"a few years|a year ago|a month ago|years back|had (a|an) .{1,30} (in|last|years|months|when))\b"
+)
+_AGE = re.compile(
+    r"\b(\d{1,3})\s*(day|days|d|week|weeks|wk|wks|w|month|months|mo|mths|year|years|yr|yrs|y)\s*(old|o)?\b"
+)
+_AGE_YO = re.compile(r"\b(\d{1,3})\s*(yo|y o|yr old|year old|years old)\b|\b(\d{1,3})\s*[mf]\b")
+_PREGNANT = re.compile(r"\b(\d{1,2})\s*(weeks|wks|w)\s*(pregnant|gestation|along)\b|\b\d{2}\s*40\b")
 
-# Shared with ingest, which flags the same instructions inside article text (ingest/injection.py).
 
 EMERGENCY_GUIDANCE = {
     "patient": (
@@ -74,6 +114,13 @@ EMERGENCY_GUIDANCE = {
         "call or text 988; in the UK and Ireland call Samaritans on 116 123), or go to the nearest emergency "
         "department. If you can, stay with someone you trust.**"
     ),
+    # The learned model cannot tell a crisis from another emergency: a patient gets both ways to help.
+    "patient-unnamed": (
+        "**This may be an emergency. Call emergency services now (for example 911, 112 or 999), or go to the "
+        "nearest emergency department. Do not wait for an online answer. If you are thinking about ending your "
+        "life or hurting yourself, a crisis line can help now (in the US call or text 988; in the UK and Ireland "
+        "call Samaritans on 116 123).**"
+    ),
     "clinician": (
         "**The question describes a possible emergency ({flag}). Treat it as one: call emergency services or "
         "the resuscitation team now and follow local emergency protocols; the information below does not "
@@ -85,126 +132,195 @@ EMERGENCY_GUIDANCE = {
 @dataclass(frozen=True)
 class Emergency:
     flag: str
-    matched: Terms
+    system: str
+    concepts: frozenset[str]
     suicide: bool = False
     topic: str = ""
+    advice: str = ""
+    # Found by the learned model (`service.triage.emergency_model`), which cannot tell which emergency.
+    semantic: bool = False
+
+
+def guidance(emergency: Emergency, patient: bool) -> str:
+    """What leads the answer: for a patient, call for help (a crisis line for suicide) and what to do while
+    help comes; for a clinician, the presentation named."""
+    if not patient:
+        return EMERGENCY_GUIDANCE["clinician"].format(flag=emergency.flag.removeprefix("urgent: "))
+    if emergency.suicide:
+        return EMERGENCY_GUIDANCE["patient-suicide"]
+    if emergency.semantic:
+        return EMERGENCY_GUIDANCE["patient-unnamed"]
+    line = EMERGENCY_GUIDANCE["patient"]
+    return f"{line} {emergency.advice}" if emergency.advice else line
+
+
+@dataclass(frozen=True)
+class Frame:
+    """How a question speaks: about someone's present situation, a past history, or in general."""
+
+    personal: bool
+    present: bool
+    history: bool
+    teaching: bool
+    hypothetical: bool
+
+    @classmethod
+    def read(cls, text: str, weak_cues: bool, asking: bool = False, findings: int = 0) -> Frame:
+        """`text` normalised; `asking`: the question as typed asks something (a "?" or a question word);
+        `findings`: how many comma-separated findings it lists."""
+        personal_text = _INTRAMUSCULAR.sub(" ", _PROFESSIONAL.sub(" ", text))
+        strong = bool(_STRONG_PERSONAL.search(personal_text))
+        clinical = bool(_CLINICAL.search(text))
+        # A patient (weak_cues) speaks of themselves or someone close unless they speak clinically. A
+        # clinician's "she" is a patient in their care: asking how to manage is a question, but reporting a
+        # case in front of them ("72F, RR 28, BP 84/50") is an emergency.
+        reporting = not weak_cues and not asking and (bool(_CASE.search(text)) or findings >= 3)
+        personal = strong or (weak_cues and not clinical) or reporting
+        present = bool(_PRESENT.search(text))
+        teaching = (bool(_TEACHING.search(text)) and not strong) or bool(_ADVICE.search(text))
+        hypothetical = bool(_HYPOTHETICAL.search(text)) and not _NOW.search(text)
+        return cls(personal, present, bool(_HISTORY.search(text)), teaching, hypothetical)
+
+    def allows(self, kind: Kind) -> bool:
+        if kind is Kind.CRISIS:
+            return not self.teaching
+        if self.teaching or self.hypothetical or not self.personal or (self.history and not self.present):
+            return False
+        return kind is Kind.SYMPTOM or self.present
+
+
+def populations(text: str, concepts: frozenset[str]) -> set[str]:
+    """@infant (under three months), @child, @pregnant, @older, from ages and words the text gives."""
+    found: set[str] = set()
+    if _PREGNANT.search(text) or "pregnancy" in concepts:
+        found.add("@pregnant")
+    if re.search(r"\b(newborn|new born|neonate|neonatal)\b", text):
+        found |= {"@infant", "@child"}
+    for match in re.finditer(r"\b(\d{1,2}) (52|12)\b", text):
+        # "6/52" (weeks) and "2/12" (months) in clinical shorthand.
+        weeks = int(match.group(1)) * (1 if match.group(2) == "52" else 4.3)
+        found |= {"@infant", "@child"} if weeks < 13 else {"@child"}
+    for match in _AGE.finditer(text):
+        if _PREGNANT.match(text, match.start()):
+            continue
+        number, unit = int(match.group(1)), match.group(2)
+        if unit.startswith(("d", "w")) and number <= 13 and (match.group(3) or "infant_word" in concepts):
+            found |= {"@infant", "@child"}
+        elif unit.startswith("mo") or unit == "mths":
+            found |= {"@infant", "@child"} if number < 3 else {"@child"}
+        elif unit.startswith("y") and match.group(3):
+            found.add("@child" if number < 16 else "@older" if number >= 75 else "@adult")
+    for match in _AGE_YO.finditer(text):
+        number = int(match.group(1) or match.group(3))
+        found.add("@child" if number < 16 else "@older" if number >= 75 else "@adult")
+    if "child_word" in concepts and "@adult" not in found and "@older" not in found:
+        found.add("@child")
+    return found
+
+
+_OBSERVATIONS: tuple[tuple[re.Pattern[str], str, float, float], ...] = tuple(
+    (re.compile(pattern), concept, low, high)
+    for pattern, concept, low, high in (
+        # (pattern whose first group is the value, the concept a value in [low, high) means)
+        (r"\bbp (\d{2,3}) \d{2,3}\b", "shock", 0, 90),
+        (r"\b(?:hr|pulse|heart rate) (\d{2,3})\b", "shock", 130, 400),
+        (r"\b(?:rr|resp rate|respiratory rate) (\d{1,2})\b", "breathless_severe", 25, 100),
+        (r"\b(?:spo2|sats|sao2|o2 sats) (\d{2})\b", "blue", 0, 90),
+        (r"\bgcs (\d{1,2})\b", "unresponsive", 3, 13),
+        (r"\bgcs (\d{1,2})\b", "drowsy_confused", 13, 15),
+        (r"\b(?:t|temp|temperature) (\d{2}(?: \d)?)\b", "fever", 38, 45),
+        (r"\b(?:core t|t|temp|temperature) (\d{2}(?: \d)?)\b", "cold_exposure", 15, 35),
+        (r"\blactate (\d{1,2}(?: \d)?)\b", "shock", 4, 40),
+        (r"\bph (7 \d{1,2})\b", "acidosis", 6, 7.25),
+        (r"\b(?:k|potassium) (\d(?: \d)?)\b", "hyperkalaemia", 6.5, 12),
+        (r"\b(?:cbg|bm|glucose|blood sugar|sugar) (\d{1,2}(?: \d)?)\b", "low_sugar", 0, 3),
+        (r"\b(?:cbg|bm|glucose|blood sugar|sugar) (\d{1,2}(?: \d)?)\b", "high_sugar", 30, 100),
+        (r"\bketones (\d(?: \d)?)\b", "high_sugar", 3, 20),
+        (r"\bhb (\d{2,3})\b", "shock", 0, 70),
+        (r"\b(?:adj ca|corrected ca|ca|calcium) (\d(?: \d{1,2})?)\b", "hypercalcaemia", 3.5, 6),
+        (r"\bqrs (\d{3})\b", "wide_qrs", 120, 400),
+        (r"\bebl (\d{3,4})\b", "bleeding_uncontrolled", 1000, 20000),
+    )
+)
+
+
+def observations(text: str) -> set[str]:
+    """Concepts that observations in the text mean: "BP 84/50" is shock, "GCS 9" reduced consciousness."""
+    found: set[str] = set()
+    for pattern, concept, low, high in _OBSERVATIONS:
+        for match in pattern.finditer(text):
+            value = float(match.group(1).replace(" ", "."))
+            if low <= value < high:
+                found.add(concept)
+    return found
 
 
 def detect_emergency(question: str, *, weak_cues: bool = True) -> Emergency | None:
-    """The first red flag the question raises, or None. Pure and deterministic.
+    """The presentation the question describes, or an acuity signal, or None. Pure and deterministic.
 
     `weak_cues=False` (clinician users) ignores "he", "she", "now"...: a clinician writing "she" means
     a patient in their care, and asks how to manage, not for help.
     """
     text = normalise(question)
-    words = text.split()
-    if not words:
+    if not text:
         return None
-    present = _matched_terms(tuple(words))
-    personal_text = _PROFESSIONAL.sub(" ", text)
-    strong = bool(_STRONG_PERSONAL.search(personal_text))
-    clinical = bool(_CLINICAL.search(text))
-    personal = strong or (weak_cues and bool(_WEAK_PERSONAL.search(personal_text)) and not clinical)
-    happening = personal and bool(_PRESENT.search(text))
-    for flag in RED_FLAGS:
-        for kind, alternatives in (("crisis", flag.crisis), ("symptom", flag.symptoms), ("condition", flag.conditions)):
-            allowed = kind == "crisis" or (personal if kind == "symptom" else happening)
-            if not allowed:
-                continue
-            for terms in alternatives:
-                if all(term in present for term in terms):
-                    return Emergency(flag=flag.name, matched=terms, suicide=flag.suicide, topic=flag.topic)
+    concepts = find_concepts(question)
+    concepts = concepts | populations(text, concepts) | observations(text)
+    frame = read_frame(question, weak_cues=weak_cues)
+    for presentation, groups in _MOST_SPECIFIC_FIRST:
+        if all(group & concepts for group in groups) and frame.allows(presentation.kind):
+            return _emergency(presentation, concepts)
+    if frame.allows(Kind.SYMPTOM):
+        return acuity(concepts)
     return None
 
 
-def _matched_terms(words: tuple[str, ...]) -> frozenset[str]:
-    """Every red-flag term that some word of the question spells, allowing for typos."""
-    found: set[str] = set()
-    for word in words:
-        found |= _terms_for_word(word)
-    return frozenset(found)
+def read_frame(question: str, *, weak_cues: bool = True) -> Frame:
+    """How the question speaks (see `Frame`): what the learned model's flags are checked against too."""
+    asking = "?" in question or bool(_INTERROGATIVE.search(question))
+    return Frame.read(normalise(question), weak_cues, asking, findings=len(re.split(r"[,;+]", question)))
 
 
-@lru_cache(maxsize=1)
-def _term_index() -> tuple[frozenset[str], frozenset[str], dict[str, frozenset[str]]]:
-    """(all terms, terms used alone, deletion neighbourhood -> terms) for fuzzy lookup."""
-    terms: set[str] = set()
-    single: set[str] = set()
-    for flag in RED_FLAGS:
-        for alternatives in (flag.symptoms, flag.conditions, flag.crisis):
-            for alternative in alternatives:
-                terms.update(alternative)
-                if len(alternative) == 1:
-                    single.add(alternative[0])
-    neighbourhood: dict[str, set[str]] = {}
-    for term in terms:
-        for variant in _deletes(fold_sounds(term), _allowed_edits(term)):
-            neighbourhood.setdefault(variant, set()).add(term)
-    return frozenset(terms), frozenset(single), {k: frozenset(v) for k, v in neighbourhood.items()}
+# Crises first, then presentations of more concepts before those of fewer: a swollen tongue with
+# breathlessness after a peanut is anaphylaxis before it is "a breathing difficulty".
+_MOST_SPECIFIC_FIRST = tuple(
+    (p, p.groups) for p in sorted(PRESENTATIONS, key=lambda p: (p.kind is not Kind.CRISIS, -len(p.groups)))
+)
 
 
-def _allowed_edits(term: str) -> int:
-    """Edits a misspelling of `term` may have: none up to three letters, one up to seven, then two."""
-    if len(term) <= 3:
-        return 0
-    return 1 if len(term) <= 7 else 2
+def _emergency(presentation: Presentation, concepts: frozenset[str]) -> Emergency:
+    return Emergency(
+        flag=presentation.name,
+        system=presentation.system,
+        concepts=concepts,
+        suicide=presentation.suicide,
+        topic=presentation.topic,
+        advice=presentation.advice,
+    )
 
 
-@lru_cache(maxsize=65536)
-def _terms_for_word(word: str) -> frozenset[str]:
-    terms, single, neighbourhood = _term_index()
-    found = {word} & terms
-    for term in terms:
-        if len(term) >= 5 and word.startswith(term) and len(word) - len(term) <= 8:
-            found.add(term)
-    if word in _COMMON_WORDS or len(word) < 3:
-        return frozenset(found)
-    folded = fold_sounds(word)
-    candidates: set[str] = set()
-    for variant in _deletes(folded, 2):
-        candidates |= neighbourhood.get(variant, frozenset())
-    for term in candidates - found:
-        allowed = _allowed_edits(term)
-        # A term used alone has nothing to corroborate it: only long ones (anaphylaxis...) may be misspelt.
-        if term in single and len(term) < 8:
-            continue
-        # Four letters leave no room for a dropped or wrong letter ("can" is not "cant", "take" not
-        # "wake"); only two neighbours swapped ("pian") still spell the term.
-        if len(term) == 4 and sorted(word) != sorted(term) and not _drops_doubled_letter(folded, term):
-            continue
-        if allowed and edit_distance(folded, fold_sounds(term), allowed) <= allowed:
-            found.add(term)
-    return frozenset(found)
+# The acuity layer: (signal, what it is called, the concept groups that must all be present).
+_ACUITY: tuple[tuple[str, tuple[frozenset[str], ...]], ...] = tuple(
+    (name, tuple(frozenset(group.split("|")) for group in pattern.split("+")))
+    for name, pattern in (
+        ("sudden severe symptoms", "sudden+worst"),
+        ("altered consciousness", "unresponsive"),
+        ("altered consciousness", "drowsy_confused+now"),
+        ("a breathing difficulty", "breathless_severe|blue"),
+        ("bleeding that will not stop", "bleeding_uncontrolled"),
+        ("a cold or pulseless limb", "limb_ischaemia"),
+        ("deranged observations", "shock|blue|acidosis|hyperkalaemia|low_sugar|wide_qrs|hypercalcaemia"),
+        ("signs of shock", "shock+sudden|worst|bleeding|chest_pain|abdominal_pain|vomiting"),
+        ("an alarming symptom in a young infant", "@infant+floppy|fever|breathless|vomiting|worst|shock|blue"),
+        ("an alarming symptom in pregnancy", "@pregnant+worst|sudden|shock|bleeding|drowsy_confused|seizure"),
+        ("an alarming symptom in a child", "@child+worst+sudden|breathless|vomiting|drowsy_confused|floppy"),
+    )
+)
 
 
-def _drops_doubled_letter(word: str, term: str) -> bool:
-    """ "kil" for "kill": one letter of a doubled pair left out."""
-    return any(term[i] == term[i + 1] and term[:i] + term[i + 1 :] == word for i in range(len(term) - 1))
-
-
-def _deletes(word: str, depth: int) -> set[str]:
-    variants = {word}
-    frontier = {word}
-    for _ in range(depth):
-        frontier = {w[:i] + w[i + 1 :] for w in frontier for i in range(len(w)) if len(w) > 1}
-        variants |= frontier
-    return variants
-
-
-def edit_distance(a: str, b: str, limit: int) -> int:
-    """Optimal-string-alignment distance (insert, delete, substitute, swap neighbours), capped at limit + 1."""
-    if abs(len(a) - len(b)) > limit:
-        return limit + 1
-    previous2: list[int] = []
-    previous = list(range(len(b) + 1))
-    for i in range(1, len(a) + 1):
-        current = [i] + [0] * len(b)
-        for j in range(1, len(b) + 1):
-            cost = 0 if a[i - 1] == b[j - 1] else 1
-            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
-            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
-                current[j] = min(current[j], previous2[j - 2] + 1)
-        if min(current) > limit:
-            return limit + 1
-        previous2, previous = previous, current
-    return previous[-1]
+def acuity(concepts: frozenset[str]) -> Emergency | None:
+    """The generic layer: what every emergency shares, for presentations no table names."""
+    for name, groups in _ACUITY:
+        if all(group & concepts for group in groups):
+            return Emergency(flag=f"urgent: {name}", system="acuity", concepts=concepts)
+    return None

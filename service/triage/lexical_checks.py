@@ -22,11 +22,33 @@ from pathlib import Path
 
 import Stemmer
 
+from service.triage.asked import DRUG_CLASSES, drug_classes
 from service.triage.scope import FOLLOWUP_WORDS, STOPWORDS, is_generic_medical_word
 from service.triage.words import fold_sounds, normalise
 
 # Other names of the same thing, in the spelling the question may use -> the one the corpus may use.
 SYNONYMS: dict[str, tuple[str, ...]] = {
+    # Brand names and ward shorthand for drugs the corpus names generically.
+    "voltarol": ("diclofenac", "nsaids"),
+    "voltaren": ("diclofenac", "nsaids"),
+    "nurofen": ("ibuprofen",),
+    "brufen": ("ibuprofen",),
+    "calpol": ("paracetamol",),
+    "panadol": ("paracetamol",),
+    "augmentin": ("amoxicillin",),
+    "tazocin": ("piperacillin",),
+    "valium": ("diazepam",),
+    "ativan": ("lorazepam",),
+    "prozac": ("fluoxetine",),
+    "zoloft": ("sertraline",),
+    "clexane": ("enoxaparin", "lmwh"),
+    "fragmin": ("dalteparin", "lmwh"),
+    "oramorph": ("morphine",),
+    "ventolin": ("salbutamol",),
+    "norad": ("noradrenaline", "norepinephrine"),
+    "benzos": ("benzodiazepine", "benzodiazepines"),
+    "benzo": ("benzodiazepine", "benzodiazepines"),
+    "abx": ("antibiotics",),
     "epinephrine": ("adrenaline",),
     "norepinephrine": ("noradrenaline",),
     "acetaminophen": ("paracetamol",),
@@ -75,6 +97,66 @@ _WORD = re.compile(r"[a-z0-9]+")
 _ADJECTIVE = re.compile(r"(ular|ical|ic|al|ous|ary|ory|ive)$")
 # Too short to tell a term from an abbreviation the corpus spells out (svc, nebs, sats).
 MIN_TERM_CHARS = 5
+
+
+@dataclass(frozen=True)
+class AgeBand:
+    """The ages (in years) a text speaks of, and whether it excludes pregnancy."""
+
+    low: float = 0.0
+    high: float = 200.0
+    not_pregnant: bool = False
+
+    def conflicts(self, other: AgeBand) -> bool:
+        return self.high <= other.low or other.high <= self.low
+
+
+_ANY_AGE = AgeBand()
+# What an article's title says about whom it is for: "in Adults", "in Children", "Younger Than 3 Months".
+_TITLE_BANDS = (
+    (re.compile(r"\b(younger than|under) (\d+) months?\b"), None),
+    (re.compile(r"\b(older adults?|elderly|older person|older people)\b"), AgeBand(65, 200)),
+    (re.compile(r"\b(infants?|newborns?|neonates?)\b"), AgeBand(0, 2)),
+    (re.compile(r"\b(children|child|paediatric|pediatric)\b"), AgeBand(0, 16)),
+    (re.compile(r"\badults?\b"), AgeBand(16, 200)),
+)
+_QUESTION_AGE = re.compile(
+    r"\b(\d{1,3})[ -]?(year|yr|month|week|day)s?[ -]?old\b|\b(\d{1,3}) ?(yo|y o)\b|\baged (\d{1,3})\b"
+    r"|\bat (\d{1,2}) (month|week)s?\b"
+)
+_QUESTION_WORDS = (
+    (re.compile(r"\b(an adult|adults|adult|grown up)\b"), AgeBand(16, 200)),
+    (re.compile(r"\b(elderly|older adult|older person|older people)\b"), AgeBand(65, 200)),
+    (re.compile(r"\b(child|children|kid|kids|toddler|paediatric|pediatric|paeds|peds)\b"), AgeBand(0, 16)),
+)
+
+
+def article_band(title: str, question: str) -> AgeBand:
+    """Whom an article is for, from its title and question (any age when they do not say)."""
+    text = normalise(f"{title} {question}")
+    not_pregnant = bool(re.search(r"\bnon pregnant\b", text))
+    for pattern, band in _TITLE_BANDS:
+        match = pattern.search(text)
+        if match:
+            if band is None:
+                return AgeBand(0, int(match.group(2)) / 12, not_pregnant)
+            return AgeBand(band.low, band.high, not_pregnant)
+    return AgeBand(not_pregnant=not_pregnant)
+
+
+def question_band(text: str) -> AgeBand | None:
+    """The age a question gives, or names ("an adult", "my toddler"); None when it does not say."""
+    folded = normalise(text)
+    match = _QUESTION_AGE.search(folded)
+    if match:
+        number = int(match.group(1) or match.group(3) or match.group(5) or match.group(6))
+        unit = match.group(2) or match.group(7) or "year"
+        years = number / {"year": 1, "yr": 1, "month": 12, "week": 52, "day": 365}[unit]
+        return AgeBand(years, years + 0.01)
+    for pattern, band in _QUESTION_WORDS:
+        if pattern.search(folded):
+            return band
+    return None
 
 
 def populations(text: str) -> set[str]:
@@ -143,6 +225,9 @@ class TermChecker:
             if any(
                 all(self.knows(s, stemmer.stemWord(s)) for s in synonym.split()) for synonym in SYNONYMS.get(word, ())
             ):
+                continue
+            # A drug of a class the corpus speaks of ("letrozole": endocrine therapy) is not unknown to it.
+            if any(w in self.vocabulary for c in drug_classes(word) for w in DRUG_CLASSES[c][0]):
                 continue
             unknown.append(word)
         return unknown

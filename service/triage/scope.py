@@ -1,11 +1,18 @@
 """Is a question medical at all? A small lexicon, word-shape rules and the corpus vocabulary; no model.
 
+Only two kinds of request are out of scope: a non-medical task (write a cover letter, an SQL query, a
+recipe; general knowledge such as sports results or travel) and an attempt to change the service's rules,
+which `service.triage.emergency` strips, leaving nothing to answer. A medical question the corpus cannot answer is
+not out of scope: it gets insufficient_evidence, with what the corpus does cover.
+
 `assess_scope` sorts a question before retrieval:
 
-- IN: it has medical vocabulary, or every content word is one the corpus uses or a word follow-ups
-  are made of ("how long for?", "and in kids?");
-- OUT: most of its content words are unknown to the corpus and none is medical ("a good pasta recipe?");
-- UNSURE: in between; retrieval decides (out of scope unless a passage matches it well).
+- OUT: a non-medical task or topic with no medical word; or, with no conversation to continue, most of
+  its content words are unknown to the corpus and none is medical ("a good pasta recipe?");
+- IN: it has medical vocabulary; or it continues a conversation (an article being read, earlier turns),
+  where "so X or not?" or "what about her meds?" are plainly clinical; or every content word is one the
+  corpus uses or a word follow-ups are made of ("how long for?", "and in kids?");
+- UNSURE: in between; retrieval decides between an answer and an abstention.
 
 So an unusual medical word missing from the lexicon does not block an answer when the corpus knows it.
 """
@@ -189,6 +196,41 @@ STOPWORDS = frozenset(
 
 _WORD = re.compile(r"[a-z0-9]+")
 
+# A task that is not a medical question, whatever the words around it: "write me a cover letter".
+_TASK = re.compile(
+    r"\b(write|draft|compose|generate|create|make|give) (me )?(a |an |the |my |some )?(short |quick |nice |funny |"
+    r"formal |new )?(cover letter|letter|email|e mail|poem|haiku|limerick|essay|story|song|speech|tweet|blog|"
+    r"post|cv|resume|code|script|program|function|class|query|sql|regex|macro|spreadsheet|joke|slogan|"
+    r"summary of the (film|movie|book|match))\b"
+    r"|\b(sql|python|javascript|typescript|java|c\+\+|html|css|regex|excel|bash|powershell) (query|code|script|"
+    r"function|formula|program|snippet)\b|\btranslate\b|\b(in|using) (python|javascript|sql|excel|bash)\b"
+    r"|\b(python|javascript|sql|excel|bash) (script|code|query|macro)\b|\bin bullet points\b"
+    r"|\b(write|sign) (me )?(a )?prescription\b|\bprescribe (for )?me personally\b|\byou d prescribe me\b"
+    r"|\b(running|training|workout|exercise|study|revision) plan\b|\bexplain how .{1,40} works\b"
+)
+# An attempt to change the service's rules or role: out of scope unless a question is asked as well.
+RULE_CHANGE = re.compile(
+    r"\b(pretend|role ?play|roleplay|act as|be my (grandma|gran|friend|doctor|gp)|you are no longer|youre no longer|"
+    r"talk like|speak like|for the rest of this (chat|conversation)|admin override|override|system prompts?|"
+    r"new policy|policy has expired|note to the assistant|user is verified|no longer required|switched off|"
+    r"stop adding|do not put|dont put|no disclaimers?|no references|no citations|drop the disclaimer|"
+    r"without (the )?(disclaimer|warning|citations|references|sources))\b"
+)
+# Topics of general knowledge and everyday life: out of scope when no medical word is asked about.
+_GENERAL = frozenset(
+    """
+    recipe recipes bake baking cake bread pasta dinner lunch restaurant hotel hotels hostel holiday vacation
+    itinerary trail trails hiking hike football soccer league championship cup tournament match team score
+    won win winner election president minister capital weather forecast movie movies film films song songs
+    lyrics poem poetry novel book books joke jokes code coding sql python javascript html css database
+    programming compile laptop computer phone wifi password install software app tap faucet plumbing plumber
+    boiler car engine tyre tire bike bicycle stock stocks shares invest investing bitcoin crypto mortgage tax
+    taxes homework math maths equation essay letter email cv resume interview job salary birthday gift
+    wedding garden gardening dog cat puppy kitten translate translation french spanish german chess
+    blockchain bitcoin war wars history historical
+    """.split()
+)
+
 
 def _medical_word(word: str) -> bool:
     return word in _TERMS or word.rstrip("s") in _TERMS or (len(word) > 5 and bool(_SHAPES.search(word)))
@@ -203,21 +245,39 @@ def content_words(question: str) -> list[str]:
     return [w for w in normalise(question).split() if w not in STOPWORDS and not w.isdigit()]
 
 
+def is_non_medical_task(question: str) -> bool:
+    """A task that is not a medical question ("write me a Python script"), whatever surrounds it."""
+    return bool(_TASK.search(normalise(question)))
+
+
+def changes_the_rules(question: str) -> bool:
+    """An attempt to change the service's rules or role with no question asked beside it."""
+    text = normalise(question)
+    asked = "?" in question or bool(
+        re.search(r"(^|[.!;:]\s*)(what|which|how|when|why|should|can|is|does|do)\b", question.lower())
+    )
+    return bool(RULE_CHANGE.search(text)) and not asked
+
+
 def assess_scope(question: str, vocabulary: Container[str], has_context: bool) -> Scope:
     """Sort a question before retrieval; see the module docstring."""
+    text = normalise(question)
     words = content_words(question)
-    if any(_medical_word(word) or word.startswith(_MEDICAL_STEMS) for word in words):
+    medical = any(_medical_word(word) or word.startswith(_MEDICAL_STEMS) for word in words)
+    if _TASK.search(text) or (not medical and any(word in _GENERAL for word in words)):
+        return Scope.OUT
+    if medical:
         return Scope.IN
     if not words:
         # "why?" after an article is a follow-up; alone, or an instruction stripped to nothing, it asks nothing.
         return Scope.IN if has_context else Scope.OUT
+    if has_context:
+        # Inside a conversation about an article, a terse question continues it.
+        return Scope.IN
     followup = [w for w in words if w in FOLLOWUP_WORDS]
     known = [w for w in words if w in FOLLOWUP_WORDS or w in vocabulary]
-    if len(known) == len(words) and (has_context or len(followup) < len(words)):
+    if len(known) == len(words) and len(followup) < len(words):
         return Scope.IN
-    if has_context:
-        # Inside a conversation about an article, an unusual word is more likely jargon than a change of topic.
-        return Scope.UNSURE if known else Scope.OUT
     if 2 * len(known) >= len(words):
         return Scope.UNSURE
     return Scope.OUT

@@ -12,7 +12,8 @@ from service.handoffs import Query
 from service.retrieval.index import LoadedIndex
 from service.retrieval.retriever import Retrieval
 from service.schema import Audience, FollowupRequest
-from service.triage.emergency import detect_emergency, edit_distance
+from service.triage.concepts import edit_distance
+from service.triage.emergency import detect_emergency
 from service.triage.injection import contains_injection, strip_injection
 
 PATIENT_EMERGENCIES = [

@@ -1,0 +1,83 @@
+"""Does the evidence found fit the question? Age group and what is asked, checked against whole articles.
+
+`EvidenceCheck` holds what these checks read once per index: each article's age group (from its title and
+question), each article's words and sentences, and how many articles use each word (`service.triage.asked`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from service.handoffs import Passage
+from service.retrieval.index import LoadedIndex
+from service.triage.asked import Asked, CorpusTerms, EvidenceText, lexically_supported
+from service.triage.lexical_checks import AgeBand, article_band, populations, question_band
+
+_NOT_PREGNANT = re.compile(r"\b(not|non|isn'?t|isnt)[ -]pregnant\b")
+
+
+class EvidenceCheck:
+    def __init__(self, index: LoadedIndex) -> None:
+        self.index = index
+        self._bands: dict[str, AgeBand] = {}
+        self._texts: dict[str, EvidenceText] = {}
+        self._corpus: CorpusTerms | None = None
+
+    def fitting_age(self, question: str, passages: Sequence[Passage]) -> list[Passage] | None:
+        """The passages whose article is written for the age group (and pregnancy) the question names, or
+        that speak of that group themselves; None when the question names no group."""
+        band = question_band(question)
+        pregnant = "pregnancy" in populations(question) and not _NOT_PREGNANT.search(question.lower())
+        if band is None and not pregnant:
+            return None
+        asked = populations(question)
+        if band is not None and band.high <= 16:
+            asked.add("children")
+        elif band is not None and band.low >= 65:
+            asked.add("older adults")
+        return [
+            p
+            for p in passages
+            if self._fits(p.chunk.article_id, band, pregnant) or (asked and asked <= populations(p.chunk.text))
+        ]
+
+    def unaddressed(self, question: str, evidence: Sequence[Passage], reading: str | None) -> list[str]:
+        """What the question asks that neither the evidence's articles nor the article being read speak of."""
+        articles = {p.chunk.article_id for p in evidence} | ({reading} if reading else set())
+        return Asked.read(question, self.corpus).unaddressed([self._evidence_text(i) for i in sorted(articles)])
+
+    def supported(self, question: str, passages: Sequence[Passage]) -> bool:
+        """The question's rare corpus words all occur in one citable passage (see asked.lexically_supported)."""
+        return lexically_supported(question, self.corpus, [p.chunk.text for p in passages if p.chunk.citations][:5])
+
+    @property
+    def corpus(self) -> CorpusTerms:
+        if self._corpus is None:
+            self._corpus = CorpusTerms.build(
+                (self._article_text(i) for i in self.index.articles),
+                self.index.terms.common if self.index.terms else (),
+            )
+        return self._corpus
+
+    def _evidence_text(self, article_id: str) -> EvidenceText:
+        cached = self._texts.get(article_id)
+        if cached is None:
+            cached = self._texts[article_id] = EvidenceText.read(self._article_text(article_id))
+        return cached
+
+    def _article_text(self, article_id: str) -> str:
+        article = self.index.articles.get(article_id)
+        head = f"{article.title}. {article.question}" if article else ""
+        rows = self.index.article_rows.get(article_id, [])
+        return "\n".join([head, *(self.index.chunks[row].text for row in rows)])
+
+    def _fits(self, article_id: str, band: AgeBand | None, pregnant: bool) -> bool:
+        written_for = self._bands.get(article_id)
+        if written_for is None:
+            article = self.index.articles.get(article_id)
+            written_for = article_band(article.title, article.question) if article else AgeBand()
+            self._bands[article_id] = written_for
+        if pregnant and written_for.not_pregnant:
+            return False
+        return band is None or not band.conflicts(written_for)

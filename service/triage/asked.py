@@ -1,0 +1,298 @@
+"""What a question asks for, and whether the evidence found addresses it.
+
+Similarity tells that the passages are about the right topic; it cannot tell that they answer the
+question. "What's the ticagrelor maintenance dose?" retrieves the passage that names ticagrelor as a
+preferred drug, at high similarity, but that passage gives no dose. So before an answer is composed:
+
+- **The asked entity.** The question's specific terms (drugs, conditions, subtypes: words that only a
+  few articles use, as opposed to context words such as "patient", "first", "adult") must each be
+  spoken of by the evidence: the passages that would be cited, their article's title and question, and
+  the article being read. A term counts as spoken of when the evidence uses it, a form of it, a longer
+  word it abbreviates ("clopi" for clopidogrel), a known synonym, or a typo of it.
+- **The asked facet.** A question that asks for a dose ("loading dose", "how much", "mg") or a duration
+  ("how long", "how many weeks") is answered only if a sentence of the evidence gives one (a number
+  with a dose or time unit) next to the asked entity.
+
+Both are read from corpus statistics built once per index (`CorpusTerms`), not from a list of cases.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+
+import Stemmer
+
+from service.triage.scope import FOLLOWUP_WORDS, STOPWORDS, is_generic_medical_word
+from service.triage.words import normalise
+
+_WORD = re.compile(r"[a-z0-9]+")
+_SENTENCE = re.compile(r"(?<=[.;!?])\s+|\n+")
+# A term used by more than this share of the articles is context, not what is asked about.
+SPECIFIC_SHARE = 0.12
+MIN_CHARS = 4
+# Words that say what is asked, not about what: the facet is read from them, they are never the entity.
+_ASKING = frozenset(
+    """
+    dose doses dosing dosage loading maintenance regimen starting start much mg mcg micrograms units rate long
+    duration days weeks months hours course treat treatment therapy manage management give given use used
+    option options choice drug drugs medication medications medicine best recommended recommend first line
+    safe ok okay fine need needs needed should would could take taking stop stopping continue start switch
+    prescribe prescribed prescribing dose
+    """.split()
+)
+
+
+# Drug classes, so that a question about one drug is addressed by evidence about its class and back:
+# "she's on bisoprolol" is spoken of by a passage on beta-blockers, "what steroid dose?" by dexamethasone.
+# Each class: the words that name it, and the name endings (or names) of its members.
+DRUG_CLASSES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "beta-blocker": (("beta", "blocker", "blockers", "blockade"), ("olol", "alol")),
+    "benzodiazepine": (("benzodiazepine", "benzodiazepines", "sedative", "sedatives"), ("azepam", "azolam")),
+    "ace inhibitor": (("ace", "inhibitor", "inhibitors", "raas"), ("pril",)),
+    "angiotensin receptor blocker": (("arb", "arbs", "angiotensin", "raas"), ("sartan",)),
+    "doac": (("doac", "doacs", "noac", "anticoagulant", "anticoagulants", "anticoagulation"), ("xaban", "gatran")),
+    "heparin": (("heparin", "lmwh", "anticoagulant", "anticoagulants", "anticoagulation"), ("parin",)),
+    "vitamin k antagonist": (("warfarin", "vka", "anticoagulant", "anticoagulation"), ("warfarin",)),
+    "loop diuretic": (("diuretic", "diuretics", "loop"), ("semide", "etanide")),
+    "thiazide": (("diuretic", "diuretics", "thiazide", "thiazides"), ("thiazide", "thalidone")),
+    "nsaid": (("nsaid", "nsaids", "anti", "inflammatory", "inflammatories"), ("profen", "oxicam", "fenac", "coxib")),
+    "corticosteroid": (
+        ("steroid", "steroids", "corticosteroid", "corticosteroids", "glucocorticoid"),
+        ("sone", "solone", "sonide", "cortisone", "olone"),
+    ),
+    "statin": (("statin", "statins", "lipid"), ("statin",)),
+    "ssri": (("ssri", "ssris", "antidepressant", "antidepressants"), ("oxetine", "aloprain", "italopram", "traline")),
+    "antiepileptic": (
+        ("antiepileptic", "antiepileptics", "anticonvulsant", "anticonvulsants", "antiseizure"),
+        ("etam", "trigine", "proate", "zepine", "toin"),
+    ),
+    "opioid": (("opioid", "opioids", "opiate", "opiates"), ("morphine", "codone", "fentanyl", "adol", "orphine")),
+    "proton pump inhibitor": (("ppi", "ppis", "proton"), ("prazole",)),
+    "sglt2 inhibitor": (("sglt2", "sglt2i", "gliflozin", "gliflozins"), ("gliflozin",)),
+    "penicillin": (("penicillin", "penicillins", "antibiotic", "antibiotics", "beta", "lactam"), ("cillin",)),
+    "cephalosporin": (("cephalosporin", "cephalosporins", "antibiotic", "antibiotics"), ("cef", "ceph")),
+    "carbapenem": (("carbapenem", "carbapenems", "antibiotic", "antibiotics"), ("penem",)),
+    "antifungal": (("antifungal", "antifungals"), ("conazole", "fungin", "amphotericin")),
+    "antiemetic": (("antiemetic", "antiemetics"), ("setron", "cyclizine", "metoclopramide", "domperidone")),
+    "antipsychotic": (("antipsychotic", "antipsychotics"), ("peridol", "apine", "idone")),
+    "endocrine therapy": (("endocrine", "aromatase", "hormonal", "hormone"), ("trozole", "strozole", "emestane")),
+}
+
+
+def drug_classes(word: str) -> set[str]:
+    """The classes a word names or whose member it is."""
+    return {
+        name
+        for name, (words, endings) in DRUG_CLASSES.items()
+        if word in words or any(word.endswith(e) or word == e for e in endings)
+    }
+
+
+class Facet(StrEnum):
+    DOSE = "dose"
+    DURATION = "duration"
+
+
+_FACETS = {
+    Facet.DOSE: re.compile(
+        r"\b(dose|doses|dosing|dosage|how much|loading|maintenance dose|starting dose|regimen|mg|mcg|micrograms)\b"
+    ),
+    Facet.DURATION: re.compile(
+        r"\b(how long|how many (days|weeks|months|hours)|duration|for how long|how many more)\b"
+    ),
+}
+_FACET_EVIDENCE = {
+    Facet.DOSE: re.compile(
+        r"\b\d+(\.\d+)?\s*(mg|mcg|micrograms?|g|grams?|units?|iu|ml|mmol|mg kg|micrograms? kg|mg m2)\b"
+        r"|\b(mg|mcg|micrograms?|units?) (per|kg|daily|once|twice)\b"
+        r"|\b(one|a) (sixth|tenth|third|quarter|half)\b|\b\d+ ?(%|per ?cent)|\b(same|usual|full|half|double) dose\b"
+    ),
+    Facet.DURATION: re.compile(
+        r"\b(\d+|one|two|three|four|five|six|seven|ten|twelve|several)\s*(to \d+\s*)?(hours?|days?|weeks?|months?|"
+        r"years?|h|d)\b|\b(lifelong|indefinitely|long term|until|at least)\b"
+    ),
+}
+
+
+@dataclass(frozen=True)
+class CorpusTerms:
+    """How many articles use each stem, built once per index version."""
+
+    article_count: int
+    stem_articles: dict[str, int]
+    word_articles: dict[str, int]
+    # Ordinary English words (the embedding model's whole-word vocabulary): context, never the asked entity.
+    common: frozenset[str] = frozenset()
+
+    @classmethod
+    def build(cls, article_texts: Iterable[str], common: Iterable[str] = ()) -> CorpusTerms:
+        stems: dict[str, int] = {}
+        words: dict[str, int] = {}
+        total = 0
+        for text in article_texts:
+            total += 1
+            found = set(_WORD.findall(normalise(text)))
+            for word in found:
+                words[word] = words.get(word, 0) + 1
+            for stem in set(_stems(found)):
+                stems[stem] = stems.get(stem, 0) + 1
+        return cls(article_count=total, stem_articles=stems, word_articles=words, common=frozenset(common))
+
+    def articles_using(self, word: str) -> int:
+        """Articles that use the word, a form of it, or (for an abbreviation) a word it begins."""
+        used = self.stem_articles.get(_stem(word), 0)
+        if used or len(word) < MIN_CHARS:
+            return used
+        return max((n for w, n in self.word_articles.items() if w.startswith(word)), default=0)
+
+    def is_specific(self, word: str) -> bool:
+        """A word few articles use (a drug, a condition, a subtype), and which the corpus does use."""
+        if len(word) < MIN_CHARS or word.isdigit() or word in STOPWORDS or word in FOLLOWUP_WORDS:
+            return False
+        if word in _ASKING or word in self.common or is_generic_medical_word(word):
+            return False
+        used = self.articles_using(word)
+        return 0 < used <= max(1, SPECIFIC_SHARE * self.article_count)
+
+
+@dataclass(frozen=True)
+class EvidenceText:
+    """One evidence text (a passage, an article) read once: its words, stems and sentences with facets."""
+
+    words: frozenset[str]
+    stems: frozenset[str]
+    # Per sentence: its words, and the facets it gives.
+    sentences: tuple[tuple[frozenset[str], frozenset[Facet]], ...]
+
+    @classmethod
+    def read(cls, text: str) -> EvidenceText:
+        words = frozenset(_WORD.findall(normalise(text)))
+        sentences = []
+        for raw in _SENTENCE.split(text):
+            sentence = normalise(raw)
+            facets = frozenset(f for f, pattern in _FACET_EVIDENCE.items() if pattern.search(sentence))
+            if facets:
+                sentences.append((frozenset(sentence.split()), facets))
+        return cls(words=words, stems=frozenset(_stems(words)), sentences=tuple(sentences))
+
+
+def lexically_supported(question: str, corpus: CorpusTerms, passages: Sequence[str]) -> bool:
+    """The question's rare corpus words (a named score, rule or trial: "CURB-65", "PERC", "Cairo-Bishop"),
+    all in one passage: evidence the embedding model may not recognise, as strong as a close match."""
+    words = [w for w in _WORD.findall(normalise(question)) if w not in STOPWORDS and not w.isdigit() and len(w) >= 3]
+    rare = {w for w in words if 0 < corpus.stem_articles.get(_stem(w), 0) <= RARE_ARTICLES}
+    if not rare:
+        return False
+    for text in passages:
+        found = set(_WORD.findall(normalise(text)))
+        stems = set(_stems(found))
+        if all(w in found or _stem(w) in stems for w in rare):
+            return True
+    return False
+
+
+# A word used by at most this many articles names something particular (a score, a rule, a trial).
+RARE_ARTICLES = 2
+
+
+@dataclass(frozen=True)
+class Asked:
+    terms: tuple[str, ...]
+    facet: Facet | None
+    # The question's content words: a sentence that gives the facet must speak of one of them.
+    anchors: tuple[str, ...] = ()
+
+    @classmethod
+    def read(cls, question: str, corpus: CorpusTerms) -> Asked:
+        text = normalise(question)
+        words = _WORD.findall(text)
+        terms = tuple(dict.fromkeys(w for w in words if corpus.is_specific(w)))
+        facet = next((f for f, pattern in _FACETS.items() if pattern.search(text)), None)
+        # Ordinary words ("keep it going") anchor nothing: then any sentence giving the facet will do.
+        anchors = tuple(
+            dict.fromkeys(
+                w
+                for w in words
+                if len(w) >= MIN_CHARS
+                and not w.isdigit()
+                and w not in STOPWORDS
+                and w not in FOLLOWUP_WORDS
+                and w not in _ASKING
+                and (w not in corpus.common or is_generic_medical_word(w))
+            )
+        )
+        return cls(terms=terms, facet=facet, anchors=anchors)
+
+    def unaddressed(self, evidence: Sequence[EvidenceText]) -> list[str]:
+        """The asked terms no evidence text speaks of, and the facet when no sentence gives it."""
+        words = frozenset().union(*(e.words for e in evidence))
+        stems = frozenset().union(*(e.stems for e in evidence))
+        missing = [t for t in self.terms if not _spoken_of(t, words, stems)]
+        if missing or self.facet is None:
+            return missing
+        for item in evidence:
+            for sentence, facets in item.sentences:
+                if self.facet in facets and (
+                    not self.anchors or any(_spoken_of(t, sentence, None) for t in self.anchors)
+                ):
+                    return []
+        return [self.facet.value]
+
+
+# Clinical words and the everyday or general words passages use for the same thing.
+RELATED: dict[str, tuple[str, ...]] = {
+    "febrile": ("fever", "temperature", "pyrexia"),
+    "pyrexia": ("fever", "temperature"),
+    "bacteraemia": ("bloodstream", "bacteremia", "blood"),
+    "bacteremia": ("bloodstream", "bacteraemia", "blood"),
+    "inpatients": ("hospital", "admitted", "admission", "inpatient", "ward"),
+    "inpatient": ("hospital", "admitted", "admission", "ward"),
+    "outpatient": ("home", "oral", "ambulatory"),
+    "noradrenaline": ("norepinephrine", "vasopressor"),
+    "norepinephrine": ("noradrenaline", "vasopressor"),
+}
+
+
+def _spoken_of(term: str, words: frozenset[str], stems: frozenset[str] | None) -> bool:
+    if term in words or (stems is not None and _stem(term) in stems):
+        return True
+    if any(other in words for other in RELATED.get(term, ())):
+        return True
+    classes = drug_classes(term)
+    if classes and any(classes & drug_classes(w) for w in words):
+        return True
+    # An abbreviation of a longer word ("clopi", "norad"), a longer form of a word ("anticoagulated"), a word
+    # inside a compound ("prophylaxis" in "thromboprophylaxis"), or another ending ("recurs", "recurrence").
+    return any(
+        (len(term) >= MIN_CHARS and w.startswith(term))
+        or (len(w) >= 5 and term.startswith(w))
+        or (len(term) >= 6 and term in w)
+        or _shared_start(term, w) >= max(5, len(term) - 2)
+        for w in words
+    )
+
+
+def _shared_start(a: str, b: str) -> int:
+    n = 0
+    for x, y in zip(a, b, strict=False):
+        if x != y:
+            break
+        n += 1
+    return n
+
+
+_STEMMER: Stemmer.Stemmer | None = None
+
+
+def _stem(word: str) -> str:
+    global _STEMMER
+    if _STEMMER is None:
+        _STEMMER = Stemmer.Stemmer("english")
+    return str(_STEMMER.stemWord(word))
+
+
+def _stems(words: Iterable[str]) -> list[str]:
+    return [_stem(w) for w in words]

@@ -1,0 +1,56 @@
+"""What a question asks for, and whether evidence addresses it (service.triage.asked)."""
+
+from __future__ import annotations
+
+from service.triage.asked import Asked, CorpusTerms, EvidenceText, lexically_supported
+
+ARTICLES = [
+    "Ticagrelor or prasugrel is preferred over clopidogrel before primary PCI. Give aspirin 300 mg at once.",
+    "Beta-blockers reduce the response to adrenaline; glucagon can be given.",
+    "Thromboprophylaxis with LMWH continues for 6 weeks after birth.",
+    "Amoxicillin for five days treats otitis media in children.",
+    "Tumour lysis syndrome is prevented with fluids and allopurinol.",
+]
+CORPUS = CorpusTerms.build(ARTICLES, common=["the", "what", "keep", "going", "long"])
+
+
+def evidence(*texts: str) -> list[EvidenceText]:
+    return [EvidenceText.read(t) for t in texts]
+
+
+def test_a_dose_asked_of_a_drug_the_evidence_names_but_never_doses_is_unaddressed() -> None:
+    asked = Asked.read("what's the ticagrelor maintenance dose?", CORPUS)
+    assert asked.unaddressed(evidence(ARTICLES[0])) == ["dose"]
+
+
+def test_a_dose_the_evidence_gives_is_addressed() -> None:
+    assert Asked.read("aspirin loading dose?", CORPUS).unaddressed(evidence(ARTICLES[0])) == []
+
+
+def test_a_drug_is_addressed_by_evidence_about_its_class() -> None:
+    asked = Asked.read("she's on bisoprolol and not responding to adrenaline", CORPUS)
+    assert asked.unaddressed(evidence(ARTICLES[1])) == []
+
+
+def test_a_word_inside_a_compound_counts_as_spoken_of() -> None:
+    asked = Asked.read("does she need prophylaxis, and for how long?", CORPUS)
+    assert asked.unaddressed(evidence(ARTICLES[2])) == []
+
+
+def test_an_abbreviation_of_a_corpus_word_counts_as_spoken_of() -> None:
+    assert Asked.read("clopi before PCI?", CORPUS).unaddressed(evidence(ARTICLES[0])) == []
+
+
+def test_a_specific_term_other_articles_use_but_the_evidence_does_not_is_unaddressed() -> None:
+    asked = Asked.read("amoxicillin for tumour lysis?", CORPUS)
+    # "tumour" is a general medical word (context); "lysis" is what only one article speaks of.
+    assert asked.unaddressed(evidence(ARTICLES[3])) == ["lysis"]
+
+
+def test_a_rare_named_rule_found_word_for_word_is_lexical_support() -> None:
+    corpus = CorpusTerms.build([*ARTICLES, "The PERC rule rules out PE when all eight criteria are met."])
+    assert lexically_supported("PERC rule criteria?", corpus, ["The PERC rule rules out PE when all eight criteria"])
+
+
+def test_common_words_alone_are_no_lexical_support() -> None:
+    assert not lexically_supported("what are the criteria?", CORPUS, ARTICLES)

@@ -1,0 +1,126 @@
+"""Emergency detection as a model of presentations: body systems, voices, time course, audience, acuity.
+
+The questions are written for these tests, in lay, misspelt and shorthand voices; none is taken from the
+development set (evals/devset), which is kept for measuring.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from service.triage.emergency import detect_emergency, guidance, observations
+from service.triage.red_flags import BODY_SYSTEMS, PRESENTATIONS
+
+# One presentation per body system, each in a voice of its own.
+BY_SYSTEM = {
+    "airway-breathing": "my girl is wheezing, the blue inhaler is doing nothing, she can only say one word at a time",
+    "circulation": "my husbands foot has gone white and cold and he's in agony with it",
+    "neurological": "worst headache of my life, came on in seconds while lifting weights",
+    "eye": "got oven cleaner splashed in my eye at work",
+    "ent": "nose bleed for an hour now, soaking towels, I take warfarin",
+    "chest": "my mum has a heavy pressure in her chest spreading to her jaw and she's grey and sweaty",
+    "abdominal": "my 15 year old has sudden terrible pain in one testicle and keeps being sick",
+    "obstetric-gynaecological": "im 32 weeks pregnant with a pounding headache and blurry vision",
+    "paediatric": "my 4 week old feels hot, thermometer says 38.4",
+    "poisoning-ingestion": "my toddler just swallowed one of those little button batteries",
+    "environmental": "my dad fell asleep in the snow and now he's confused and mumbling",
+    "metabolic": "my son is type one, been vomiting all day, breathing deep and fast and hes very drowsy",
+    "mental-health": "i have a rope ready and i want to end my life tonight",
+    "trauma": "my grandma fell and banged her head, she's on apixaban",
+    "skin-soft-tissue": "purple spots on my son that don't fade under a glass and he's burning up",
+}
+
+
+def test_every_body_system_has_presentations() -> None:
+    assert {p.system for p in PRESENTATIONS} >= set(BODY_SYSTEMS)
+
+
+@pytest.mark.parametrize("system", sorted(BY_SYSTEM))
+def test_a_presentation_of_each_body_system_is_detected(system: str) -> None:
+    assert detect_emergency(BY_SYSTEM[system]) is not None
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "sudenly the wrost hedache ive ever had",
+        "my baby is 3 wks old and has a temprature",
+        "my wifes face is droopy and her speach is slurry",
+        "he has crushing chest pian and is sweatting",
+    ],
+)
+def test_misspelt_presentations_are_detected(question: str) -> None:
+    assert detect_emergency(question) is not None
+
+
+def test_a_correctly_spelt_ordinary_word_is_never_read_as_a_symptom_typo() -> None:
+    # "never" is one letter from "fever", "heartburn" begins with "heart".
+    assert detect_emergency("I have never had heartburn like this after dinner, is it my reflux?") is None
+
+
+def test_a_past_episode_is_a_question_not_an_emergency() -> None:
+    assert detect_emergency("my brother had a heart attack two years ago, can he take ibuprofen?") is None
+
+
+def test_the_same_episode_happening_now_is_an_emergency() -> None:
+    assert detect_emergency("my brother is having a heart attack right now") is not None
+
+
+def test_a_what_if_question_is_not_an_emergency() -> None:
+    assert detect_emergency("what should I do if my child ever has a fit that won't stop?") is None
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "What are the red flags for cauda equina syndrome?",
+        "How is a thunderclap headache investigated in the emergency department?",
+        "Which patients with chest pain and breathlessness need a CTPA?",
+    ],
+)
+def test_clinician_teaching_questions_do_not_fire(question: str) -> None:
+    assert detect_emergency(question, weak_cues=False) is None
+
+
+def test_a_clinician_reporting_a_case_in_shorthand_fires() -> None:
+    assert detect_emergency("64M, central chest pain 40 min, clammy, BP 82/50", weak_cues=False) is not None
+
+
+def test_a_clinician_asking_how_to_manage_the_same_case_gets_an_answer() -> None:
+    question = "64M with central chest pain and BP 82/50 - which antiplatelet should I load?"
+    assert detect_emergency(question, weak_cues=False) is None
+
+
+def test_suicidal_intent_fires_even_when_worded_clinically() -> None:
+    emergency = detect_emergency("I've stockpiled my tablets and plan to take them all tonight", weak_cues=False)
+    assert emergency is not None and emergency.suicide
+
+
+def test_talking_about_self_harm_prevention_is_not_a_crisis() -> None:
+    assert detect_emergency("how do I talk to my daughter about self harm at school?") is None
+
+
+def test_the_acuity_layer_fires_on_a_presentation_no_table_names() -> None:
+    emergency = detect_emergency("my knee suddenly swelled up and the pain is the worst I've ever felt")
+    assert emergency is not None and emergency.system == "acuity"
+
+
+def test_deranged_observations_read_as_concepts() -> None:
+    assert observations("bp 78 40 hr 140 gcs 9 spo2 84") >= {"shock", "unresponsive", "blue"}
+
+
+def test_normal_observations_mean_nothing() -> None:
+    assert observations("bp 124 80 hr 72 gcs 15 spo2 98") == set()
+
+
+def test_patient_guidance_says_what_to_do_while_help_comes() -> None:
+    emergency = detect_emergency("my son ate a peanut and his tongue is swelling and he is struggling to breathe")
+    assert emergency is not None
+    text = guidance(emergency, patient=True)
+    assert text.startswith("**This may be an emergency. Call emergency services now") and "auto-injector" in text
+
+
+def test_clinician_guidance_names_the_presentation() -> None:
+    emergency = detect_emergency("58F, sudden thunderclap headache, vomiting, GCS 13", weak_cues=False)
+    assert emergency is not None
+    assert emergency.flag in guidance(emergency, patient=False)
