@@ -7,7 +7,9 @@ index), it starts two real uvicorn servers on 127.0.0.1, one after the other, an
 the same concurrent clients and the same questions:
 
 - `vademecum`: the service itself (`vademecum serve --no-ingest`), POST /v1/followups: safety checks,
-  hybrid retrieval, composition, citations, logging, everything a user gets;
+  hybrid retrieval, composition, citations, logging, everything a user gets; then, on the same server, the
+  same questions through POST /v1/chat/completions (OpenAI's shape, non-streamed), so the report gives the
+  chat endpoint's overhead over /v1/followups from one run (`--no-chat` skips it);
 - `langchain`: the naive pipeline, `langchain_chroma.Chroma(...).similarity_search(k=4)` with the same
   embedder on the same Chroma collection of the same index version, behind one FastAPI route.
 
@@ -56,6 +58,8 @@ from evals.bench_harness import (
 )
 
 TARGETS = {"p50_ms": 30.0, "p95_ms": 100.0, "rps": 50.0, "rss_mb": 1536.0}
+FOLLOWUPS = "vademecum /v1/followups"
+CHAT = "vademecum /v1/chat/completions"
 
 
 @dataclass
@@ -149,6 +153,8 @@ async def drive(
                     continue
                 result.latencies_ms.append(elapsed)
                 payload = response.json()
+                # A chat completion carries the follow-up answer under "vademecum".
+                payload = payload.get("vademecum", payload)
                 result.statuses[str(payload.get("status", "searched"))] += 1
                 for stage, ms in (payload.get("timings") or {}).items():
                     result.stages.setdefault(stage, []).append(float(ms))
@@ -166,22 +172,28 @@ def measure(
     args: argparse.Namespace,
     index_label: str,
 ) -> list[Result]:
-    """Both load shapes against one server: saturation (capacity), then paced at `--rate` (latency)."""
+    """Both load shapes against one running server: saturation (capacity), then paced at `--rate` (latency)."""
     results = []
-    try:
-        server.wait_ready()
-        for rate in (None, args.rate):
-            label = f"{name} @ {'max' if rate is None else f'{rate:g}/s'}"
-            result = Result(index=index_label, pipeline=label, clients=args.clients)
-            cpu_before = server.cpu_seconds()
-            asyncio.run(drive(server.url, path, bodies, args.clients, args.requests, args.warmup, result, rate))
-            # Includes the warm-up requests' share; small against the measured ones.
-            result.server_cpu_s = (server.cpu_seconds() - cpu_before) * args.requests / (args.requests + args.warmup)
-            result.rss_mb, result.peak_rss_mb = server.rss_mb()
-            results.append(result)
-    finally:
-        server.stop()
+    for rate in (None, args.rate):
+        label = f"{name} @ {'max' if rate is None else f'{rate:g}/s'}"
+        result = Result(index=index_label, pipeline=label, clients=args.clients)
+        cpu_before = server.cpu_seconds()
+        asyncio.run(drive(server.url, path, bodies, args.clients, args.requests, args.warmup, result, rate))
+        # Includes the warm-up requests' share; small against the measured ones.
+        result.server_cpu_s = (server.cpu_seconds() - cpu_before) * args.requests / (args.requests + args.warmup)
+        result.rss_mb, result.peak_rss_mb = server.rss_mb()
+        results.append(result)
     return results
+
+
+def chat_body(followup: dict[str, Any]) -> dict[str, Any]:
+    """The same request in OpenAI's chat shape: the history as earlier messages, the question as the last."""
+    messages = [*followup.get("history", []), {"role": "user", "content": followup["question"]}]
+    audience = followup.get("audience", "clinician")
+    body: dict[str, Any] = {"model": "vademecum", "messages": messages, "audience": audience}
+    if followup.get("article_id"):
+        body["article_id"] = followup["article_id"]
+    return body
 
 
 def bench_index(label: str, data_dir: Path, bodies: list[dict[str, Any]], args: argparse.Namespace) -> list[Result]:
@@ -197,7 +209,15 @@ def bench_index(label: str, data_dir: Path, bodies: list[dict[str, Any]], args: 
             "vademecum",
         )
         print(f"[{label}] vademecum: {len(bodies)} distinct requests, {args.clients} clients ...", file=sys.stderr)
-        results.extend(measure("vademecum /v1/followups", service, "/v1/followups", bodies, args, label))
+        try:
+            service.wait_ready()
+            results.extend(measure(FOLLOWUPS, service, "/v1/followups", bodies, args, label))
+            if not args.no_chat:
+                print(f"[{label}] vademecum /v1/chat/completions ...", file=sys.stderr)
+                chats = [chat_body(body) for body in bodies]
+                results.extend(measure(CHAT, service, "/v1/chat/completions", chats, args, label))
+        finally:
+            service.stop()
         if not args.no_baseline:
             port = free_port()
             baseline = Server(
@@ -209,7 +229,11 @@ def bench_index(label: str, data_dir: Path, bodies: list[dict[str, Any]], args: 
             )
             print(f"[{label}] langchain baseline ...", file=sys.stderr)
             searches = [{"question": body["question"]} for body in bodies]
-            results.extend(measure("langchain similarity_search(k=4)", baseline, "/search", searches, args, label))
+            try:
+                baseline.wait_ready()
+                results.extend(measure("langchain similarity_search(k=4)", baseline, "/search", searches, args, label))
+            finally:
+                baseline.stop()
     return results
 
 
@@ -233,7 +257,7 @@ def report(results: list[Result]) -> str:
     lines.append("")
     by_index: dict[str, dict[str, Result]] = {}
     for r in results:
-        if r.pipeline.startswith("vademecum"):
+        if r.pipeline.startswith(FOLLOWUPS):
             by_index.setdefault(r.index, {})["max" if r.pipeline.endswith("max") else "paced"] = r
     for index, runs in by_index.items():
         capacity, paced = runs.get("max"), runs.get("paced") or runs.get("max")
@@ -254,7 +278,32 @@ def report(results: list[Result]) -> str:
         lines.append(f"  answer statuses: {dict(capacity.statuses + paced.statuses)}")
         stages = paced.summary()["server_stage_p50_ms"]
         lines.append(f"  server-side stage medians at {paced.pipeline.split('@')[-1].strip()}: {stages}")
+    lines.extend(chat_overhead(results))
     return "\n".join(lines)
+
+
+def chat_overhead(results: list[Result]) -> list[str]:
+    """Per index and load shape: /v1/chat/completions against /v1/followups on the same server and questions."""
+    runs = {(r.index, r.pipeline): r for r in results}
+    lines = []
+    for (index, pipeline), chat in runs.items():
+        followups = runs.get((index, pipeline.replace(CHAT, FOLLOWUPS)))
+        if not pipeline.startswith(CHAT) or followups is None:
+            continue
+        shape = pipeline.split("@")[-1].strip()
+        p50, base50 = chat.percentile(50), followups.percentile(50)
+        p95, base95 = chat.percentile(95), followups.percentile(95)
+        lines.append(
+            f"chat overhead [{index}, {chat.clients} clients @ {shape}]: p50 {p50:.1f} vs {base50:.1f} ms "
+            f"(+{p50 - base50:.1f} ms, x{p50 / base50:.2f}); p95 {p95:.1f} vs {base95:.1f} ms "
+            f"(x{p95 / base95:.2f}); req/s {chat.rps:.1f} vs {followups.rps:.1f}; server CPU "
+            f"{_cpu_per_request(chat):.2f} vs {_cpu_per_request(followups):.2f} ms/req"
+        )
+    return lines
+
+
+def _cpu_per_request(result: Result) -> float:
+    return 1000 * result.server_cpu_s / max(1, len(result.latencies_ms))
 
 
 def _ok(passed: bool) -> str:
@@ -281,6 +330,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--corpus-data-dir", type=Path, help="index of corpus/ (default: the settings' data dir)")
     parser.add_argument("--skip-corpus", action="store_true", help="only the --data-dir indexes")
     parser.add_argument("--no-baseline", action="store_true", help="skip the LangChain pipeline")
+    parser.add_argument("--no-chat", action="store_true", help="skip /v1/chat/completions")
     parser.add_argument("--json", type=Path, help="also write the results as JSON")
     return parser.parse_args(argv)
 

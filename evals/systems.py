@@ -20,13 +20,14 @@ import httpx
 
 from evals.models import Case, RankedPassage, SystemOutput
 from ingest.chunking import SUMMARY_SECTION
-from ingest.embedding import Embedder
+from ingest.embedding import Embedder, Vectors
 from ingest.models import Article
 from service.answering.pipeline import AnswerService
 from service.handoffs import Query
 from service.retrieval.index import LoadedIndex
 from service.retrieval.retriever import Mode, Retrieval, Retriever
 from service.schema import FollowupAnswer, FollowupRequest
+from service.triage.emergency_model import emergency_model_for
 
 RANKING_DEPTH = 50
 
@@ -64,8 +65,15 @@ class FixedModeRetriever(Retriever):
         super().__init__(index, embedder)
         self.mode = mode
 
-    def retrieve(self, query: Query, *, mode: Mode = Mode.HYBRID, top_k: int | None = None) -> Retrieval:
-        return super().retrieve(query, mode=self.mode, top_k=top_k)
+    def retrieve(
+        self,
+        query: Query,
+        *,
+        mode: Mode = Mode.HYBRID,
+        top_k: int | None = None,
+        question_vector: Vectors | None = None,
+    ) -> Retrieval:
+        return super().retrieve(query, mode=self.mode, top_k=top_k, question_vector=question_vector)
 
 
 class InProcessSystem:
@@ -83,7 +91,9 @@ class InProcessSystem:
         self.retriever = (
             Retriever(index, embedder) if mode is Mode.HYBRID else FixedModeRetriever(index, embedder, mode)
         )
-        self.service = AnswerService(index, self.retriever)
+        self.service = AnswerService(
+            index, self.retriever, emergency_model=emergency_model_for(embedder.model_name, embedder.dimension)
+        )
         self._clock = clock
 
     def run(self, case: Case) -> SystemOutput:

@@ -175,6 +175,7 @@ def run_ask(args: argparse.Namespace) -> int:
     from service.answering.pipeline import AnswerService
     from service.retrieval.index import open_index
     from service.retrieval.retriever import Retriever
+    from service.triage.emergency_model import emergency_model_for
 
     settings = get_settings()
     try:
@@ -199,7 +200,9 @@ def run_ask(args: argparse.Namespace) -> int:
         if args.article and args.article not in index.articles:
             print(f"vademecum ask: no article {args.article!r} in the index", file=sys.stderr)
             return 1
-        answer = AnswerService(index, Retriever(index, embedder)).answer(request, uuid.uuid4().hex)
+        emergency_model = emergency_model_for(embedder.model_name, embedder.dimension)
+        service = AnswerService(index, Retriever(index, embedder), emergency_model=emergency_model)
+        answer = service.answer(request, uuid.uuid4().hex)
     finally:
         index.close()
     print(answer.model_dump_json(indent=2) if args.json else format_answer(answer, color=sys.stdout.isatty()))

@@ -25,6 +25,7 @@ from service.handoffs import Query
 from service.logs import failure_fields
 from service.retrieval.index import LoadedIndex
 from service.schema import AnswerBlock, AnswerStatus, BlockKind, FollowupAnswer, FollowupRequest, RelatedQuestionOut
+from service.triage.emergency_model import EmergencyModel
 
 # AnswerPolicy is re-exported: it configures AnswerService.
 __all__ = ["AnswerPolicy", "AnswerService", "AnswerTrace", "StreamEvent"]
@@ -84,6 +85,7 @@ class AnswerService:
         policy: AnswerPolicy | None = None,
         clock: Callable[[], float] = time.perf_counter,
         evidence: EvidenceReader | None = None,
+        emergency_model: EmergencyModel | None = None,
     ) -> None:
         """`evidence` defaults to the `EvidenceCheck` of a `LoadedIndex`; any other index needs its own."""
         self.index = index
@@ -95,7 +97,8 @@ class AnswerService:
             if not isinstance(index, LoadedIndex):
                 raise TypeError("an index other than a LoadedIndex needs its own `evidence` reader")
             evidence = EvidenceCheck(index)
-        self.planner = Planner(index, retriever, evidence, self.policy)
+        # The learned second opinion on emergencies (service.triage.emergency_model); None: the tables alone.
+        self.planner = Planner(index, retriever, evidence, self.policy, emergency_model=emergency_model)
 
     def answer(self, request: FollowupRequest, request_id: str) -> FollowupAnswer:
         return self.answer_traced(request, request_id)[0]

@@ -1,9 +1,10 @@
 """The answer plan: what the pipeline decides before it composes, as named steps that each return a result.
 
     screen(question)           -> Screening  the question without personal details and injected instructions
-    Planner.triage(request)    -> Triage     emergency, scope, the article being read
+    Planner.triage(request)    -> Triage     emergency, scope, the article being read (and the question's vector,
+                                             when the learned emergency model read it)
     Planner.resolve(request)   -> Query      the question with its context, and an emergency's topic
-    Planner.retrieve(query)    -> Retrieval, or SearchFailed
+    Planner.retrieve(query)    -> Retrieval, or SearchFailed  (reusing the triage's question vector)
     Planner.narrow(query)      -> Narrowed   the passages that speak of the population and age group asked about
     Planner.weigh(query)       -> Outcome    the status, the paragraphs that lead the answer, what may be quoted
 
@@ -15,8 +16,9 @@ from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
+from ingest.embedding import Vectors
 from ingest.models import Article
 from service.answering import wording
 from service.answering.markdown import unescape_markdown
@@ -28,6 +30,7 @@ from service.retrieval.retriever import Retrieval
 from service.schema import AnswerBlock, AnswerStatus, Audience, BlockKind, FollowupRequest
 from service.triage.emergency import Emergency, detect_emergency
 from service.triage.emergency import guidance as emergency_guidance
+from service.triage.emergency_model import EmergencyModel, speaks_of_a_present_situation
 from service.triage.injection import contains_injection, strip_injection
 from service.triage.lexical_checks import populations
 from service.triage.personal_details import strip_personal_details
@@ -40,6 +43,7 @@ __all__ = [
     "Narrowed",
     "Outcome",
     "Planner",
+    "QuestionVector",
     "Screening",
     "SearchFailed",
     "Triage",
@@ -83,11 +87,21 @@ class Screening:
 
 
 @dataclass(frozen=True)
+class QuestionVector:
+    """The screened question, whitespace normalised, and its embedding: made for the learned emergency model,
+    reused by retrieval when the question searched is this one (no second forward pass)."""
+
+    question: str
+    vector: Vectors = field(compare=False, repr=False)
+
+
+@dataclass(frozen=True)
 class Triage:
     emergency: Emergency | None
     scope: Scope
     reading: Article | None  # the article the user is reading, when the index holds it
     context_turns: int  # the user turns before the question
+    question_vector: QuestionVector | None = None  # None: the learned emergency model did not read the question
 
 
 @dataclass(frozen=True)
@@ -133,12 +147,19 @@ def screen(question: str) -> Screening:
 
 class Planner:
     def __init__(
-        self, index: IndexView, retriever: PassageRetriever, evidence: EvidenceReader, policy: AnswerPolicy
+        self,
+        index: IndexView,
+        retriever: PassageRetriever,
+        evidence: EvidenceReader,
+        policy: AnswerPolicy,
+        emergency_model: EmergencyModel | None = None,
     ) -> None:
         self.index = index
         self.retriever = retriever
         self.evidence = evidence
         self.policy = policy
+        # The learned second opinion on emergencies (service.triage.emergency_model); None: the tables alone.
+        self.emergency_model = emergency_model
         self._populations: dict[str, set[str]] = {}
 
     def plan(self, request: FollowupRequest) -> AnswerPlan:
@@ -147,7 +168,7 @@ class Planner:
         if triage.emergency is None and (triage.scope is Scope.OUT or screening.blank):
             return AnswerPlan(screening, triage, Outcome(AnswerStatus.OUT_OF_SCOPE, (_notice(wording.OUT_OF_SCOPE),)))
         query = self.resolve(request, screening, triage)
-        found = self.retrieve(query)
+        found = self.retrieve(query, triage.question_vector)
         if isinstance(found, SearchFailed):
             return AnswerPlan(screening, triage, self.search_failed(triage, request.audience), query, error=found.error)
         return AnswerPlan(screening, triage, self.weigh(query, found, triage, request.audience), query, found)
@@ -158,6 +179,17 @@ class Planner:
             request.question if screening.blank else screening.question,
             weak_cues=request.audience is Audience.PATIENT,
         )
+        question_vector = None
+        if (
+            emergency is None
+            and self.emergency_model is not None
+            and not screening.blank
+            and speaks_of_a_present_situation(screening.question, weak_cues=request.audience is Audience.PATIENT)
+        ):
+            # Words no presentation table lists: the learned model reads the question as a whole.
+            normalised = " ".join(screening.question.split())
+            question_vector = QuestionVector(normalised, self.retriever.embed_question(normalised))
+            emergency = self.emergency_model.detect(question_vector.vector)
         article = self.index.articles.get(request.article_id) if request.article_id else None
         has_context = article is not None or any(turn.role == "user" for turn in request.history)
         scope = assess_scope(screening.question, self.index.words, has_context)
@@ -165,7 +197,7 @@ class Planner:
             # Judged on the question as typed: stripping "now write me a script" as an instruction leaves "ok".
             scope = Scope.OUT
         context_turns = sum(1 for turn in request.history if turn.role == "user")
-        return Triage(emergency, scope, article, context_turns)
+        return Triage(emergency, scope, article, context_turns, question_vector)
 
     def resolve(self, request: FollowupRequest, screening: Screening, triage: Triage) -> Query:
         question = request.question if screening.blank else screening.question
@@ -176,8 +208,11 @@ class Planner:
             query = query.model_copy(update={"text": f"{triage.emergency.topic}: {query.text}"})
         return query
 
-    def retrieve(self, query: Query) -> Retrieval | SearchFailed:
+    def retrieve(self, query: Query, embedded: QuestionVector | None = None) -> Retrieval | SearchFailed:
+        """`embedded`: the question already embedded in triage, reused when it is the question searched."""
         try:
+            if embedded is not None and query.question == embedded.question:
+                return self.retriever.retrieve(query, question_vector=embedded.vector)
             return self.retriever.retrieve(query)
         except Exception as exc:  # noqa: BLE001 (logged without its message) - a failing store still ends in a well-formed answer
             log.error("retrieval failed", extra={"fields": failure_fields(exc)})

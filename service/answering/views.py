@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Container, Mapping, Sequence
 from typing import Protocol
 
+from ingest.embedding import Vectors
 from ingest.models import Article, Chunk
 from service.handoffs import Passage, Query
 from service.retrieval.retriever import Retrieval
@@ -47,7 +48,13 @@ class IndexView(Protocol):
 
 
 class PassageRetriever(Protocol):
-    def retrieve(self, query: Query) -> Retrieval: ...
+    def embed_question(self, question: str) -> Vectors:
+        """The question's own vector, for a decision before retrieval; passed back as `question_vector`."""
+        ...
+
+    def retrieve(self, query: Query, *, question_vector: Vectors | None = None) -> Retrieval:
+        """`question_vector`: `query.question` already embedded by `embed_question`, not to be embedded again."""
+        ...
 
 
 class EvidenceReader(Protocol):

@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from typing import Any
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse, StreamingResponse
 
 from service.api.deps import AnswersDep, MetricsDep, StateDep
-from service.api.followups import record_answer, request_id_of
+from service.api.followups import recorded_events, request_id_of
 from service.chat.ai_sdk import STREAM_HEADER, AiSdkChatRequest, chat_turns, ui_message_chunks
 from service.chat.conversation import ChatInputError, followup_request
 from service.http.access_log import add_log_fields
@@ -53,15 +52,8 @@ def ai_sdk_chat(
     log_text = state.settings.service.log_text
     request_id = request_id_of(request)
 
-    def recorded() -> Iterator[Any]:
-        for event in answers.stream(followup, request_id):
-            if event.answer is not None and event.trace is not None:
-                metrics.answers.labels(event.answer.status.value).inc()
-                record_answer(request, followup, event.answer, event.trace, log_text)
-            yield event
-
     def encoded() -> Iterator[str]:
-        for chunk in ui_message_chunks(recorded(), request_id):
+        for chunk in ui_message_chunks(recorded_events(answers, followup, request, metrics, log_text), request_id):
             yield f"data: {json.dumps(chunk, ensure_ascii=False)}\n\n"
         yield "data: [DONE]\n\n"
 

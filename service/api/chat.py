@@ -15,7 +15,7 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse, StreamingResponse
 
 from service.api.deps import AnswersDep, IndexDep, MetricsDep, StateDep
-from service.api.followups import record_answer, request_id_of
+from service.api.followups import record_answer, recorded_events, request_id_of
 from service.chat.conversation import ChatInputError, followup_request
 from service.chat.errors import OPENAI_ERROR_RESPONSES, input_error_body
 from service.chat.openai import ChatCompletionRequest, Completion, chat_turns, check_model, model_card, models_list
@@ -79,15 +79,8 @@ def chat_completions(
         record_answer(request, followup, answer, trace, log_text)
         return Response(json.dumps(completion.response(answer), ensure_ascii=False), media_type="application/json")
 
-    def recorded() -> Iterator[Any]:
-        for event in answers.stream(followup, request_id):
-            if event.answer is not None and event.trace is not None:
-                metrics.answers.labels(event.answer.status.value).inc()
-                record_answer(request, followup, event.answer, event.trace, log_text)
-            yield event
-
     def encoded() -> Iterator[str]:
-        for chunk in completion.chunks(recorded()):
+        for chunk in completion.chunks(recorded_events(answers, followup, request, metrics, log_text)):
             yield f"data: {json.dumps(chunk, ensure_ascii=False)}\n\n"
         yield "data: [DONE]\n\n"
 

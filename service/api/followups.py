@@ -9,9 +9,10 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import StreamingResponse
 
-from service.answering.pipeline import AnswerTrace, StreamEvent
+from service.answering.pipeline import AnswerService, AnswerTrace, StreamEvent
 from service.api.deps import AnswersDep, MetricsDep, StateDep
 from service.http.access_log import add_log_fields
+from service.http.metrics import Metrics
 from service.schema import FollowupAnswer, FollowupRequest
 
 router = APIRouter(prefix="/v1", tags=["followups"])
@@ -58,19 +59,27 @@ def post_followup(
 def stream_followup(
     body: FollowupRequest, answers: AnswersDep, metrics: MetricsDep, state: StateDep, request: Request
 ) -> StreamingResponse:
-    log_text = state.settings.service.log_text
-    events = answers.stream(body, request_id_of(request))
+    events = recorded_events(answers, body, request, metrics, state.settings.service.log_text)
 
     def encoded() -> Iterator[str]:
         for event in events:
-            if event.answer is not None and event.trace is not None:
-                metrics.answers.labels(event.answer.status.value).inc()
-                record_answer(request, body, event.answer, event.trace, log_text)
             yield sse(event)
 
     return StreamingResponse(
         encoded(), media_type="text/event-stream", headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
     )
+
+
+def recorded_events(
+    answers: AnswerService, body: FollowupRequest, request: Request, metrics: Metrics, log_text: bool
+) -> Iterator[StreamEvent]:
+    """The answer's stream events; the finished answer counted and written to the access log as it passes
+    (every streaming route, whatever shape it sends the events in)."""
+    for event in answers.stream(body, request_id_of(request)):
+        if event.answer is not None and event.trace is not None:
+            metrics.answers.labels(event.answer.status.value).inc()
+            record_answer(request, body, event.answer, event.trace, log_text)
+        yield event
 
 
 def sse(event: StreamEvent) -> str:

@@ -75,19 +75,23 @@ class QueryVectorizer:
         self._known = known or {}
         self._recent = recent if recent is not None else RecentQuestions()
 
-    def vectors(self, question: str, context: list[str]) -> QueryVectors:
+    def vectors(self, question: str, context: list[str], own: Vectors | None = None) -> QueryVectors:
+        """`own`: the question's vector when the request embedded it already (for a decision before search)."""
         if not context:
-            vector = self._embedder.embed_query(question)
+            vector = own if own is not None else self._embedder.embed_query(question)
             self._recent.put(question, vector)
-            return QueryVectors(search=vector, focus=None, embedded=1)
+            return QueryVectors(search=vector, focus=None, embedded=int(own is None))
         found = {text: self._lookup(text) for text in context}
         missing = [text for text, vector in found.items() if vector is None]
-        embedded = self._embedder.embed_documents([question, *missing])
-        focus = embedded[0]
+        if own is None:
+            embedded = self._embedder.embed_documents([question, *missing])
+            focus, new = embedded[0], list(embedded[1:])
+        else:
+            focus, new = own, list(self._embedder.embed_documents(missing)) if missing else []
         self._recent.put(question, focus)
-        vectors = {**found, **dict(zip(missing, embedded[1:], strict=True))}
+        vectors = {**found, **dict(zip(missing, new, strict=True))}
         parts = [(question, focus), *((text, vectors[text]) for text in context)]
-        return QueryVectors(search=combine(parts), focus=focus, embedded=1 + len(missing))
+        return QueryVectors(search=combine(parts), focus=focus, embedded=int(own is None) + len(missing))
 
     def _lookup(self, text: str) -> Vectors | None:
         known = self._known.get(text)

@@ -88,18 +88,32 @@ class Retriever:
         self._clock = clock or time.perf_counter
         self._masks: dict[tuple[Any, ...], np.ndarray] = {}
 
-    def retrieve(self, query: Query, *, mode: Mode = Mode.HYBRID, top_k: int | None = None) -> Retrieval:
+    def embed_question(self, question: str) -> Vectors:
+        """The question's own vector, for a decision before retrieval; pass it back as `question_vector`."""
+        return self.embedder.embed_query(question)
+
+    def retrieve(
+        self,
+        query: Query,
+        *,
+        mode: Mode = Mode.HYBRID,
+        top_k: int | None = None,
+        question_vector: Vectors | None = None,
+    ) -> Retrieval:
+        """`question_vector`: `query.question` already embedded (by `embed_question`), so it is not embedded again."""
         config = self.config
         timings: dict[str, float] = {}
         start = self._clock()
         focus_rows = self._focus_rows(query) if mode is Mode.HYBRID else []
         if mode is Mode.HYBRID:
             # Only the question itself goes through the model; its context was embedded before.
-            query_vectors = self.vectorizer.vectors(query.question, query.context_used if query.elliptical else [])
+            context = query.context_used if query.elliptical else []
+            query_vectors = self.vectorizer.vectors(query.question, context, own=question_vector)
             vector = query_vectors.search
             focus = query_vectors.focus if focus_rows else None
         else:
-            vector, focus = self.embedder.embed_query(query.text), None
+            given = question_vector if query.text == query.question else None
+            vector, focus = (given if given is not None else self.embedder.embed_query(query.text)), None
         timings["embed_ms"] = (self._clock() - start) * 1000
 
         start = self._clock()

@@ -29,6 +29,7 @@ from service.http.metrics import Metrics
 from service.retrieval.index import IndexMismatchError, LoadedIndex, open_index
 from service.retrieval.query_embedding import BatchingEmbedder
 from service.retrieval.retriever import Retriever
+from service.triage.emergency_model import emergency_model_for
 
 log = logging.getLogger("vademecum.service")
 
@@ -166,7 +167,9 @@ class ServiceState:
                 self.embedder, on_batch=self.metrics.embed_batch.observe if self.metrics else None
             )
         retriever = Retriever(index, self.query_embedder)
-        served = Served(index, retriever, AnswerService(index, retriever, composer=self.composer))
+        emergency_model = emergency_model_for(self.embedder.model_name, self.embedder.dimension)
+        service = AnswerService(index, retriever, composer=self.composer, emergency_model=emergency_model)
+        served = Served(index, retriever, service)
         not_ready = f"index {index.version} is empty" if not index.chunks else None
         if not_ready is None and not self._warm:
             # The first request should not pay for loading the model or warming its kernels.

@@ -1,7 +1,9 @@
-"""Deterministic checks on a question, all lexical, no model: what it is before (and beside) retrieval.
+"""Checks on a question before (and beside) retrieval: what it is, and whether it can be answered.
 
-`emergency` (presentations by body system from `red_flags`, over the concept lexicon of
-`symptom_concepts` and `situation_concepts` read by `concepts`, and a generic acuity layer), `injection`
+All are lexical and deterministic but one. `emergency` (presentations by body system from `red_flags`, over
+the concept lexicon of `symptom_concepts` and `situation_concepts` read by `concepts`, and a generic acuity
+layer); `emergency_model` (the learned second opinion over the question's embedding, for wordings no table
+lists, trained by `python -m evals.train_triage`); `injection`
 (instructions aimed at the system), `scope` (only non-medical tasks and rule changes are out of scope),
 `lexical_checks` (does the corpus use the question's terms and speak about its population and age group),
 `asked` (the entity and the facet a question asks for), `personal_details` (names and numbers left out of
@@ -12,6 +14,7 @@ __all__ = [
     "asked",
     "concepts",
     "emergency",
+    "emergency_model",
     "injection",
     "lexical_checks",
     "personal_details",

@@ -114,6 +114,13 @@ EMERGENCY_GUIDANCE = {
         "call or text 988; in the UK and Ireland call Samaritans on 116 123), or go to the nearest emergency "
         "department. If you can, stay with someone you trust.**"
     ),
+    # The learned model cannot tell a crisis from another emergency: a patient gets both ways to help.
+    "patient-unnamed": (
+        "**This may be an emergency. Call emergency services now (for example 911, 112 or 999), or go to the "
+        "nearest emergency department. Do not wait for an online answer. If you are thinking about ending your "
+        "life or hurting yourself, a crisis line can help now (in the US call or text 988; in the UK and Ireland "
+        "call Samaritans on 116 123).**"
+    ),
     "clinician": (
         "**The question describes a possible emergency ({flag}). Treat it as one: call emergency services or "
         "the resuscitation team now and follow local emergency protocols; the information below does not "
@@ -130,6 +137,8 @@ class Emergency:
     suicide: bool = False
     topic: str = ""
     advice: str = ""
+    # Found by the learned model (`service.triage.emergency_model`), which cannot tell which emergency.
+    semantic: bool = False
 
 
 def guidance(emergency: Emergency, patient: bool) -> str:
@@ -139,6 +148,8 @@ def guidance(emergency: Emergency, patient: bool) -> str:
         return EMERGENCY_GUIDANCE["clinician"].format(flag=emergency.flag.removeprefix("urgent: "))
     if emergency.suicide:
         return EMERGENCY_GUIDANCE["patient-suicide"]
+    if emergency.semantic:
+        return EMERGENCY_GUIDANCE["patient-unnamed"]
     line = EMERGENCY_GUIDANCE["patient"]
     return f"{line} {emergency.advice}" if emergency.advice else line
 
@@ -255,14 +266,19 @@ def detect_emergency(question: str, *, weak_cues: bool = True) -> Emergency | No
         return None
     concepts = find_concepts(question)
     concepts = concepts | populations(text, concepts) | observations(text)
-    asking = "?" in question or bool(_INTERROGATIVE.search(question))
-    frame = Frame.read(text, weak_cues, asking, findings=len(re.split(r"[,;+]", question)))
+    frame = read_frame(question, weak_cues=weak_cues)
     for presentation, groups in _MOST_SPECIFIC_FIRST:
         if all(group & concepts for group in groups) and frame.allows(presentation.kind):
             return _emergency(presentation, concepts)
     if frame.allows(Kind.SYMPTOM):
         return acuity(concepts)
     return None
+
+
+def read_frame(question: str, *, weak_cues: bool = True) -> Frame:
+    """How the question speaks (see `Frame`): what the learned model's flags are checked against too."""
+    asking = "?" in question or bool(_INTERROGATIVE.search(question))
+    return Frame.read(normalise(question), weak_cues, asking, findings=len(re.split(r"[,;+]", question)))
 
 
 # Crises first, then presentations of more concepts before those of fewer: a swollen tongue with

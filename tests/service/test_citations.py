@@ -25,6 +25,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ingest.chunking import chunk_article
+from ingest.embedding import Vectors
 from ingest.models import Article, Chunk, Reference, ReferenceType, SourceFormat
 from service.answering.citations import CitationBook, UnknownPassageError, consistency_problems
 from service.answering.pipeline import AnswerPolicy, AnswerService
@@ -115,7 +116,10 @@ class FakeIndex:
 class FixedRetriever:
     passages: list[Passage]
 
-    def retrieve(self, query: Query) -> Retrieval:
+    def embed_question(self, question: str) -> Vectors:
+        return np.zeros(3, dtype=np.float32)
+
+    def retrieve(self, query: Query, *, question_vector: Vectors | None = None) -> Retrieval:
         return Retrieval(passages=self.passages, question_matches=[], query_vector=np.zeros(3, dtype=np.float32))
 
 

@@ -47,6 +47,30 @@ def test_self_contained_question_is_embedded_once(embedder: SentenceTransformerE
     assert vectors.focus is None
 
 
+def test_a_question_embedded_before_retrieval_is_not_embedded_again(embedder: SentenceTransformerEmbedder) -> None:
+    counting = CountingEmbedder(embedder)
+    own = embedder.embed_query(PREVIOUS)
+
+    vectors = QueryVectorizer(counting).vectors(PREVIOUS, [], own=own)
+
+    assert counting.texts == []
+    assert np.array_equal(vectors.search, own)
+
+
+def test_a_followup_embedded_before_retrieval_embeds_only_its_unseen_context(
+    embedder: SentenceTransformerEmbedder,
+) -> None:
+    counting = CountingEmbedder(embedder)
+    own = embedder.embed_query(FOLLOWUP)
+
+    with_own = QueryVectorizer(counting).vectors(FOLLOWUP, [PREVIOUS], own=own)
+    without = QueryVectorizer(embedder).vectors(FOLLOWUP, [PREVIOUS])
+
+    assert counting.texts == [PREVIOUS]
+    assert with_own.embedded == 1
+    assert float(with_own.search @ without.search) > 0.9999
+
+
 def test_followup_embeds_only_its_question_when_the_context_was_seen(embedder: SentenceTransformerEmbedder) -> None:
     counting = CountingEmbedder(embedder)
     vectorizer = QueryVectorizer(counting, known={ARTICLE_QUESTION: embedder.embed_query(ARTICLE_QUESTION)})

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 
-from ingest.embedding import SentenceTransformerEmbedder
+from ingest.embedding import SentenceTransformerEmbedder, Vectors
 from service.answering.pipeline import AnswerService
 from service.answering.wording import DISCLAIMERS, OUT_OF_SCOPE
 from service.handoffs import Query
@@ -106,7 +107,10 @@ def test_clinician_emergency_names_the_red_flag(client: TestClient) -> None:
 class BrokenRetriever:
     """Retrieval that is down: emergency guidance must not depend on it."""
 
-    def retrieve(self, query: Query) -> Retrieval:
+    def embed_question(self, question: str) -> Vectors:
+        return np.zeros(3, dtype=np.float32)  # the encoder is local: only the store is down
+
+    def retrieve(self, query: Query, *, question_vector: Vectors | None = None) -> Retrieval:
         raise ConnectionError("store unreachable")
 
 

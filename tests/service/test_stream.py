@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 
-from ingest.embedding import SentenceTransformerEmbedder
+from ingest.embedding import SentenceTransformerEmbedder, Vectors
 from ingest.settings import Settings
 from service.answering.citations import consistency_problems
 from service.answering.composition import ExtractiveComposer
@@ -92,7 +93,10 @@ def test_json_answer_keeps_quoted_references_when_composition_fails(failing_clie
 
 
 class BrokenRetriever:
-    def retrieve(self, query: Query) -> Retrieval:
+    def embed_question(self, question: str) -> Vectors:
+        return np.zeros(3, dtype=np.float32)  # the encoder is local: only the store is down
+
+    def retrieve(self, query: Query, *, question_vector: Vectors | None = None) -> Retrieval:
         raise ConnectionError("store unreachable")
 
 

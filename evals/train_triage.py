@@ -1,0 +1,192 @@
+"""Train the emergency model (`service/triage/emergency_model.json`): seeded, from data that is no test set.
+
+    .venv/bin/python -m evals.train_triage [--out service/triage/emergency_model.json] [--check]
+
+What it learns from:
+- emergencies: the development set's tune half and golden (`expected_status` emergency);
+- non-emergencies: every other case of those two sets (follow-ups, near misses, alarming-but-not-emergency
+  teaching questions, non-medical requests), plus consumer health questions that are not emergencies:
+  a seeded sample of MedQuAD's questions and K-QA's patient questions from ../shared/data.
+
+The development set's test half is never read. The model is a logistic regression over the bundled
+encoder's unit vectors of the questions (class-balanced, L2 strength chosen below).
+
+How C and the threshold are chosen: 5-fold cross-validation, stratified and seeded, over the tune half and
+golden (the consumer questions are always in the training folds). A candidate is scored on the model's own
+flags, gated as the product gates them (someone's present situation, not a teaching question or a what-if),
+without the presentation tables' help: the tables were fitted to these same cases, so beside them every
+candidate would look perfect, and the model is there for the wordings the tables have never seen. A missed
+emergency costs far more than a false one: the candidate with the lowest cost, MISS_COST per missed
+emergency plus one per false flag, wins (ties: the higher threshold, then the smaller C).
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import StratifiedKFold
+
+from evals.datasets import GOLDEN_CORPUS, read_devset, read_golden, read_kqa, shared_data_dir
+from evals.models import Case
+from ingest.embedding import Embedder, SentenceTransformerEmbedder, default_model_path
+from ingest.formats.medquad import read_medquad
+from service.schema import AnswerStatus, Audience
+from service.triage.emergency_model import MODEL_FILE, EmergencyModel, speaks_of_a_present_situation
+
+SEED = 13
+FOLDS = 5
+C_GRID = (0.3, 1.0, 3.0, 10.0)
+THRESHOLD_GRID = tuple(round(float(t), 2) for t in np.arange(0.1, 0.96, 0.05))
+MEDQUAD_SAMPLE = 1500
+MISS_COST = 10
+
+
+@dataclass(frozen=True)
+class Example:
+    question: str
+    emergency: bool
+    # Where it comes from: "tune", "golden" (cross-validated) or "consumer" (always trained on).
+    source: str
+    # Someone's present situation, as the product requires before it uses the model's flag.
+    gate: bool = True
+    category: str = ""
+
+
+@dataclass(frozen=True)
+class Candidate:
+    c: float
+    threshold: float
+    missed: int
+    false_flags: int
+    false_alarming: int
+
+
+def examples_from_cases(cases: Sequence[Case], source: str) -> list[Example]:
+    return [
+        Example(
+            question=case.question,
+            emergency=case.expected_status is AnswerStatus.EMERGENCY,
+            source=source,
+            gate=speaks_of_a_present_situation(case.question, weak_cues=case.audience is Audience.PATIENT),
+            category=case.category or "",
+        )
+        for case in cases
+    ]
+
+
+def consumer_questions(shared: Path, sample: int = MEDQUAD_SAMPLE, seed: int = SEED) -> list[str]:
+    """A seeded sample of MedQuAD's questions and all of K-QA's: real questions, none of them an emergency."""
+    medquad = shared / "medquad"
+    kqa = shared / "kqa-dev" / "questions_w_answers.dev.jsonl"
+    if not medquad.is_dir() or not kqa.is_file():
+        raise SystemExit(f"train_triage: needs MedQuAD and K-QA under {shared} (see ../shared/data/README.md)")
+    questions: list[str] = []
+    for path in sorted(medquad.glob("*/*.xml")):
+        article = read_medquad(path).article
+        if article is not None:
+            questions.extend(section.heading for section in article.sections)
+    random.Random(seed).shuffle(questions)
+    return questions[:sample] + [case.question for case in read_kqa(kqa)]
+
+
+def choose(vectors: np.ndarray, examples: Sequence[Example], seed: int = SEED) -> Candidate:
+    """C and threshold by cross-validation over the tune half and golden (see the module docstring)."""
+    labels = np.array([e.emergency for e in examples])
+    folded = np.array([e.source != "consumer" for e in examples])
+    gate = np.array([e.gate for e in examples])
+    alarming = np.array([e.category == "alarming" for e in examples])
+    rows = np.flatnonzero(folded)
+    always = np.flatnonzero(~folded)
+    candidates: list[Candidate] = []
+    for c in C_GRID:
+        out_of_fold = np.zeros(len(examples))
+        for train, held in StratifiedKFold(FOLDS, shuffle=True, random_state=seed).split(rows, labels[rows]):
+            fit_rows = np.concatenate([rows[train], always])
+            model = _fit(vectors[fit_rows], labels[fit_rows], c)
+            out_of_fold[rows[held]] = model.predict_proba(vectors[rows[held]])[:, 1]
+        for threshold in THRESHOLD_GRID:
+            flagged = (gate & (out_of_fold >= threshold))[rows]
+            truth = labels[rows]
+            candidates.append(
+                Candidate(
+                    c=c,
+                    threshold=threshold,
+                    missed=int((truth & ~flagged).sum()),
+                    false_flags=int((~truth & flagged).sum()),
+                    false_alarming=int((~truth & flagged & alarming[rows]).sum()),
+                )
+            )
+    return min(candidates, key=lambda k: (MISS_COST * k.missed + k.false_flags, -k.threshold, k.c))
+
+
+def train(examples: Sequence[Example], embedder: Embedder, seed: int = SEED) -> EmergencyModel:
+    vectors = np.asarray(embedder.embed_documents([e.question for e in examples]), dtype=np.float32)
+    best = choose(vectors, examples, seed)
+    labels = np.array([e.emergency for e in examples])
+    final = _fit(vectors, labels, best.c)
+    counted = [e for e in examples if e.source != "consumer"]
+    return EmergencyModel(
+        embedding_model=embedder.model_name,
+        weights=final.coef_[0].astype(np.float32),
+        bias=float(final.intercept_[0]),
+        threshold=best.threshold,
+        provenance={
+            "trained_by": "python -m evals.train_triage",
+            "seed": seed,
+            "c": best.c,
+            "examples": {
+                "emergencies": sum(e.emergency for e in examples),
+                "non_emergencies_from_cases": sum(not e.emergency for e in counted),
+                "consumer_questions": len(examples) - len(counted),
+            },
+            "cross_validated_model_alone": {
+                "folds": FOLDS,
+                "cases": len(counted),
+                "missed_emergencies": best.missed,
+                "false_flags": best.false_flags,
+                "false_flags_on_alarming": best.false_alarming,
+                "alarming_cases": sum(e.category == "alarming" for e in counted),
+            },
+        },
+    )
+
+
+def _fit(vectors: np.ndarray, labels: np.ndarray, c: float) -> LogisticRegression:
+    return LogisticRegression(C=c, max_iter=5000, class_weight="balanced").fit(vectors, labels)
+
+
+def training_examples(shared: Path) -> list[Example]:
+    return (
+        examples_from_cases(read_devset("tune"), "tune")
+        + examples_from_cases(read_golden(GOLDEN_CORPUS), "golden")
+        + [Example(q, emergency=False, source="consumer") for q in consumer_questions(shared)]
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m evals.train_triage", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--out", type=Path, default=MODEL_FILE, help="where to write the model (JSON)")
+    parser.add_argument("--check", action="store_true", help="train, and fail if it differs from --out")
+    args = parser.parse_args(argv)
+    model = train(training_examples(shared_data_dir()), SentenceTransformerEmbedder(default_model_path()))
+    text = model.to_json()
+    cv = model.provenance["cross_validated_model_alone"]
+    print(f"C {model.provenance['c']}, threshold {model.threshold}; cross-validated, the model alone: {cv}")
+    if args.check:
+        same = args.out.is_file() and args.out.read_text(encoding="utf-8") == text
+        print("the model matches" if same else f"the model differs from {args.out}")
+        return 0 if same else 1
+    args.out.write_text(text, encoding="utf-8")
+    print(f"wrote {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

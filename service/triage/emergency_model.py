@@ -1,0 +1,131 @@
+"""A learned second opinion on emergencies: a linear model over the question's own sentence embedding.
+
+The presentations of `red_flags` catch what their concept lexicon can read; a frightened parent or a
+clinician in a hurry finds words no table lists. This model reads the whole question as the embedding
+model does, so a paraphrase lands near the emergencies it was trained on. It only adds: when the tables
+already found an emergency it is not consulted, and it never clears one. Its flag counts only when the
+question speaks of someone's present situation (`speaks_of_a_present_situation`): "what are the red
+flags of X?" reads like X, but is a teaching question.
+
+The weights live in `emergency_model.json` beside this module, trained by `python -m evals.train_triage`
+(seeded) on the development set's tune half and golden, with consumer health questions as
+non-emergencies; C and the threshold are chosen by cross-validation on those cases, a missed emergency
+costing ten false flags. The file names the embedding model it was trained over: under another model the
+vectors mean something else, so the model is not used (and says so once in the log).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ingest.embedding import Vectors
+from service.triage.emergency import Emergency, read_frame
+from service.triage.red_flags import Kind
+from service.triage.scope import changes_the_rules, is_non_medical_task
+
+log = logging.getLogger("vademecum.service")
+
+MODEL_FILE = Path(__file__).with_name("emergency_model.json")
+
+# What a model flag is called: it knows that the question reads like an emergency, not which one.
+SEMANTIC_FLAG = "urgent: described like an emergency"
+
+
+@dataclass(frozen=True)
+class EmergencyModel:
+    """Logistic regression over a unit-length question vector: P(emergency) = sigmoid(w . v + b)."""
+
+    embedding_model: str
+    weights: np.ndarray
+    bias: float
+    threshold: float
+    # How it was trained and what cross-validation gave: kept with the weights, never read for decisions.
+    provenance: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def dimension(self) -> int:
+        return int(self.weights.shape[0])
+
+    def probability(self, vector: Vectors) -> float:
+        return float(1.0 / (1.0 + np.exp(-(float(np.dot(self.weights, vector)) + self.bias))))
+
+    def detect(self, vector: Vectors) -> Emergency | None:
+        """An emergency when the question's vector scores at or above the threshold, else None."""
+        if self.probability(vector) < self.threshold:
+            return None
+        return Emergency(flag=SEMANTIC_FLAG, system="semantic", concepts=frozenset(), semantic=True)
+
+    def fits(self, embedding_model: str, dimension: int) -> bool:
+        """Trained over this embedding model: the same name (any export of it) and the same width."""
+        return _base_name(embedding_model) == _base_name(self.embedding_model) and dimension == self.dimension
+
+    def to_json(self) -> str:
+        body = {
+            "embedding_model": self.embedding_model,
+            "threshold": self.threshold,
+            "bias": self.bias,
+            "weights": [round(float(w), 6) for w in self.weights],
+            "provenance": self.provenance,
+        }
+        return json.dumps(body, indent=1) + "\n"
+
+    @classmethod
+    def from_json(cls, text: str) -> EmergencyModel:
+        body = json.loads(text)
+        weights = np.asarray(body["weights"], dtype=np.float32)
+        if weights.ndim != 1 or not weights.size:
+            raise ValueError("emergency model: 'weights' must be a non-empty list of numbers")
+        threshold = float(body["threshold"])
+        if not 0.0 < threshold < 1.0:
+            raise ValueError(f"emergency model: threshold {threshold} is not a probability strictly between 0 and 1")
+        return cls(
+            embedding_model=str(body["embedding_model"]),
+            weights=weights,
+            bias=float(body["bias"]),
+            threshold=threshold,
+            provenance=dict(body.get("provenance") or {}),
+        )
+
+
+def speaks_of_a_present_situation(question: str, *, weak_cues: bool) -> bool:
+    """The frame the presentation tables require of a symptom: someone's situation now, not a teaching
+    question, a what-if or a past history, and not a task or a rule change ("write me a speech", "drop the
+    disclaimer"). The model reads what a question is about, not how it speaks, so this decides the rest."""
+    if is_non_medical_task(question) or changes_the_rules(question):
+        return False
+    return read_frame(question, weak_cues=weak_cues).allows(Kind.SYMPTOM)
+
+
+def _base_name(model: str) -> str:
+    """'all-MiniLM-L6-v2', whatever path or encoder suffix the name carries."""
+    return model.replace("\\", "/").rstrip("/").rsplit("/", 1)[-1].split("@", 1)[0].split("+", 1)[0].lower()
+
+
+@lru_cache(maxsize=4)
+def load_emergency_model(path: Path = MODEL_FILE) -> EmergencyModel:
+    return EmergencyModel.from_json(path.read_text(encoding="utf-8"))
+
+
+def emergency_model_for(embedding_model: str, dimension: int, path: Path = MODEL_FILE) -> EmergencyModel | None:
+    """The bundled model when it was trained over this embedding model; None (logged) otherwise."""
+    model = load_emergency_model(path)
+    if model.fits(embedding_model, dimension):
+        return model
+    _warn_once(embedding_model, model.embedding_model)
+    return None
+
+
+@lru_cache(maxsize=8)
+def _warn_once(configured: str, trained: str) -> None:
+    log.warning(
+        "the emergency model was trained over another embedding model: emergencies are detected by the "
+        "presentation tables alone",
+        extra={"fields": {"embedding_model": configured, "emergency_model_trained_on": trained}},
+    )
