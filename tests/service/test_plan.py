@@ -2,13 +2,37 @@
 
 from __future__ import annotations
 
-from ingest.embedding import SentenceTransformerEmbedder
+from ingest.embedding import SentenceTransformerEmbedder, Vectors
 from service.answering.pipeline import AnswerService
 from service.answering.plan import screen
+from service.handoffs import Query
 from service.retrieval.index import LoadedIndex
-from service.retrieval.retriever import Retriever
+from service.retrieval.retriever import Mode, Retrieval, Retriever
 from service.schema import AnswerStatus, Audience, FollowupRequest
 from service.triage.emergency import detect_emergency
+from service.triage.emergency_model import emergency_model_for
+
+# Lay words the presentation tables do not read as an emergency (as in test_emergency_model.py).
+UNLISTED_EMERGENCY = "my son got stung and now   his lips are huge and he sounds croaky"
+
+
+class RecordingRetriever(Retriever):
+    """The real retriever, noting the question vector each search was given."""
+
+    def __init__(self, index: LoadedIndex, embedder: SentenceTransformerEmbedder) -> None:
+        super().__init__(index, embedder)
+        self.given: list[Vectors | None] = []
+
+    def retrieve(
+        self,
+        query: Query,
+        *,
+        mode: Mode = Mode.HYBRID,
+        top_k: int | None = None,
+        question_vector: Vectors | None = None,
+    ) -> Retrieval:
+        self.given.append(question_vector)
+        return super().retrieve(query, mode=mode, top_k=top_k, question_vector=question_vector)
 
 
 def test_screening_removes_record_numbers_and_injected_instructions() -> None:
@@ -54,3 +78,32 @@ def test_the_searched_query_leaves_out_personal_details(
     assert trace.query is not None
     assert "Thistlewood" not in trace.query.text
     assert "hyperkalaemia" in trace.query.question
+
+
+def test_triage_falls_back_to_the_learned_model_and_keeps_the_question_vector(
+    index: LoadedIndex, embedder: SentenceTransformerEmbedder
+) -> None:
+    model = emergency_model_for(embedder.model_name, embedder.dimension)
+    service = AnswerService(index, Retriever(index, embedder), emergency_model=model)
+
+    plan = service.plan(FollowupRequest(question=UNLISTED_EMERGENCY, audience=Audience.PATIENT))
+
+    assert plan.triage.emergency is not None
+    assert plan.triage.question_vector is not None
+    assert plan.triage.question_vector.question == " ".join(UNLISTED_EMERGENCY.split())
+    assert plan.outcome.status is AnswerStatus.EMERGENCY
+
+
+def test_the_retrieve_step_reuses_the_vector_triage_embedded(
+    index: LoadedIndex, embedder: SentenceTransformerEmbedder
+) -> None:
+    retriever = RecordingRetriever(index, embedder)
+    model = emergency_model_for(embedder.model_name, embedder.dimension)
+
+    plan = AnswerService(index, retriever, emergency_model=model).plan(
+        FollowupRequest(question=UNLISTED_EMERGENCY, audience=Audience.PATIENT)
+    )
+
+    assert plan.triage.question_vector is not None
+    assert len(retriever.given) == 1
+    assert retriever.given[0] is plan.triage.question_vector.vector
