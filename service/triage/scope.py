@@ -262,12 +262,22 @@ def changes_the_rules(question: str) -> bool:
     return bool(RULE_CHANGE.search(text)) and not asked
 
 
+def is_non_medical_topic(question: str) -> bool:
+    """General knowledge or everyday life ("who won the cup final?") with no medical word beside it."""
+    words = content_words(question)
+    return not _has_medical_word(words) and any(word in _GENERAL for word in words)
+
+
+def _has_medical_word(words: list[str]) -> bool:
+    return any(_medical_word(word) or word.startswith(_MEDICAL_STEMS) for word in words)
+
+
 def assess_scope(question: str, vocabulary: Container[str], has_context: bool) -> Scope:
     """Sort a question before retrieval; see the module docstring."""
     text = normalise(question)
     words = content_words(question)
-    medical = any(_medical_word(word) or word.startswith(_MEDICAL_STEMS) for word in words)
-    if _TASK.search(text) or (not medical and any(word in _GENERAL for word in words)):
+    medical = _has_medical_word(words)
+    if _TASK.search(text) or is_non_medical_topic(question):
         return Scope.OUT
     if medical:
         return Scope.IN
