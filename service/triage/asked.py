@@ -184,7 +184,10 @@ def lexically_supported(question: str, corpus: CorpusTerms, passages: Sequence[s
     all in one passage: evidence the embedding model may not recognise, as strong as a close match."""
     words = [w for w in _WORD.findall(normalise(question)) if w not in STOPWORDS and not w.isdigit() and len(w) >= 3]
     rare = {w for w in words if 0 < corpus.stem_articles.get(_stem(w), 0) <= RARE_ARTICLES}
-    if not rare:
+    # One rare word alone is a mention, not a name: "migraine" in a passage listing a seizure's mimics does
+    # not answer how migraine is prevented. A name is two rare words ("Lund and Browder", "Cairo-Bishop") or
+    # a word typed as one: an acronym or a word with a digit ("PERC", "CURB-65").
+    if not rare or (len(rare) < 2 and not _TYPED_AS_A_NAME.search(question)):
         return False
     for text in passages:
         found = set(_WORD.findall(normalise(text)))
@@ -196,6 +199,7 @@ def lexically_supported(question: str, corpus: CorpusTerms, passages: Sequence[s
 
 # A word used by at most this many articles names something particular (a score, a rule, a trial).
 RARE_ARTICLES = 2
+_TYPED_AS_A_NAME = re.compile(r"\b([A-Z]{2,}[a-z]?|[A-Za-z]+-?\d+[A-Za-z]*)\b")
 
 
 @dataclass(frozen=True)

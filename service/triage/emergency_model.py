@@ -28,7 +28,7 @@ import numpy as np
 from ingest.embedding import Vectors
 from service.triage.emergency import Emergency, read_frame
 from service.triage.red_flags import Kind
-from service.triage.scope import changes_the_rules, is_non_medical_task
+from service.triage.scope import changes_the_rules, is_non_medical_task, is_non_medical_topic
 
 log = logging.getLogger("vademecum.service")
 
@@ -96,9 +96,10 @@ class EmergencyModel:
 
 def speaks_of_a_present_situation(question: str, *, weak_cues: bool) -> bool:
     """The frame the presentation tables require of a symptom: someone's situation now, not a teaching
-    question, a what-if or a past history, and not a task or a rule change ("write me a speech", "drop the
-    disclaimer"). The model reads what a question is about, not how it speaks, so this decides the rest."""
-    if is_non_medical_task(question) or changes_the_rules(question):
+    question, a what-if or a past history; and not a task, an everyday topic or a rule change ("write me
+    a speech", "who won the cup?", "drop the disclaimer"). The model reads what a question is about, not
+    how it speaks, so this decides the rest."""
+    if is_non_medical_task(question) or is_non_medical_topic(question) or changes_the_rules(question):
         return False
     return read_frame(question, weak_cues=weak_cues).allows(Kind.SYMPTOM)
 

@@ -214,7 +214,9 @@ RULE_CHANGE = re.compile(
     r"talk like|speak like|for the rest of this (chat|conversation)|admin override|override|system prompts?|"
     r"new policy|policy has expired|note to the assistant|user is verified|no longer required|switched off|"
     r"stop adding|do not put|dont put|no disclaimers?|no references|no citations|drop the disclaimer|"
-    r"without (the )?(disclaimer|warning|citations|references|sources))\b"
+    r"without (the )?(disclaimer|warning|citations|references|sources)|"
+    r"(print|show|reveal|repeat|display|dump|list) (me )?(your|the) (settings|configuration|config|instructions|"
+    r"rules|prompt|api keys?|secrets?|environment|credentials))\b"
 )
 # Topics of general knowledge and everyday life: out of scope when no medical word is asked about.
 _GENERAL = frozenset(
@@ -254,17 +256,28 @@ def changes_the_rules(question: str) -> bool:
     """An attempt to change the service's rules or role with no question asked beside it."""
     text = normalise(question)
     asked = "?" in question or bool(
-        re.search(r"(^|[.!;:]\s*)(what|which|how|when|why|should|can|is|does|do)\b", question.lower())
+        re.search(r"(^|[.!;:]\s*|\band )(what|which|how|when|why|should|can|is|does|do)\b", question.lower())
+        or re.search(r"\b(tell me|explain|describe) (what|which|how|when|why|whether|if|about)\b", question.lower())
     )
     return bool(RULE_CHANGE.search(text)) and not asked
+
+
+def is_non_medical_topic(question: str) -> bool:
+    """General knowledge or everyday life ("who won the cup final?") with no medical word beside it."""
+    words = content_words(question)
+    return not _has_medical_word(words) and any(word in _GENERAL for word in words)
+
+
+def _has_medical_word(words: list[str]) -> bool:
+    return any(_medical_word(word) or word.startswith(_MEDICAL_STEMS) for word in words)
 
 
 def assess_scope(question: str, vocabulary: Container[str], has_context: bool) -> Scope:
     """Sort a question before retrieval; see the module docstring."""
     text = normalise(question)
     words = content_words(question)
-    medical = any(_medical_word(word) or word.startswith(_MEDICAL_STEMS) for word in words)
-    if _TASK.search(text) or (not medical and any(word in _GENERAL for word in words)):
+    medical = _has_medical_word(words)
+    if _TASK.search(text) or is_non_medical_topic(question):
         return Scope.OUT
     if medical:
         return Scope.IN

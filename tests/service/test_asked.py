@@ -54,3 +54,12 @@ def test_a_rare_named_rule_found_word_for_word_is_lexical_support() -> None:
 
 def test_common_words_alone_are_no_lexical_support() -> None:
     assert not lexically_supported("what are the criteria?", CORPUS, ARTICLES)
+
+
+def test_one_rare_word_mentioned_in_a_passage_is_not_lexical_support() -> None:
+    # "glucagon" is used by one article, but a passage that mentions it does not answer what is asked of it.
+    assert not lexically_supported("how is glucagon stored at home", CORPUS, [ARTICLES[1]])
+
+
+def test_a_word_typed_as_an_acronym_is_lexical_support() -> None:
+    assert lexically_supported("LMWH how long", CORPUS, [ARTICLES[2]])
