@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import math
 import threading
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -341,9 +342,20 @@ def test_access_log_records_the_answer_without_the_conversation(
     _ask(chat, *history, _user(COVERED_RARE))
     list(chat.chat.completions.create(model="vademecum", messages=[_user(COVERED_RARE)], stream=True))
 
-    access = [line for line in service_logs.lines if "/v1/chat/completions" in line]
+    # The access line is written once the server has sent the last byte, which can be after the client has
+    # read it: wait for the second line (bounded) instead of reading the log at once.
+    access = _access_lines(service_logs, wanted=2)
     assert len(access) == 2 and all('"status": "answered"' in line for line in access)
     assert service_logs.leaked() == []
+
+
+def _access_lines(logs: CaptureEverything, wanted: int, timeout_s: float = 10.0) -> list[str]:
+    deadline = time.monotonic() + timeout_s
+    while True:
+        lines = [line for line in logs.lines if "/v1/chat/completions" in line]
+        if len(lines) >= wanted or time.monotonic() > deadline:
+            return lines
+        time.sleep(0.01)
 
 
 def test_chat_content_is_built_from_the_answer_alone(chat: openai.OpenAI) -> None:
