@@ -86,7 +86,7 @@ def run_calibration(args: argparse.Namespace) -> int:
     if not source.is_file():
         print(f"vademecum eval calibrate-judge: no such file {source}", file=sys.stderr)
         return EXIT_USAGE
-    judge = EmbeddingJudge(_embedder(), Thresholds())
+    judge = EmbeddingJudge(_judge_embedder(), Thresholds())
     report = calibrate(judge, read_pairs(source), k=args.folds)
     print(format_report(report))
     if not args.no_save:
@@ -100,6 +100,7 @@ def run_eval_command(args: argparse.Namespace) -> int:
 
     from evals.datasets import DatasetError, load_dataset
     from evals.judge import CachedEmbedder, EmbeddingJudge, load_judge
+    from ingest.embedding import EncoderUnavailableError
     from ingest.layout import IndexMissingError
     from service.retrieval.index import IndexMismatchError
 
@@ -109,14 +110,14 @@ def run_eval_command(args: argparse.Namespace) -> int:
         for issue in error.issues:
             print(f"vademecum eval: {issue}", file=sys.stderr)
         return EXIT_USAGE
-    _serve_like_the_service()
-    embedder = _embedder()
-    judge = load_judge(args.judge, embedder)
-    vectors = judge.vectors if isinstance(judge, EmbeddingJudge) else CachedEmbedder(embedder)
+    judge_embedder = _judge_embedder()
+    judge = load_judge(args.judge, judge_embedder)
+    vectors = judge.vectors if isinstance(judge, EmbeddingJudge) else CachedEmbedder(judge_embedder)
     try:
-        with _systems(args, embedder) as systems:
+        with _systems(args) as systems:
             return _run(args, datasets, systems, judge, vectors)
-    except (IndexMissingError, IndexMismatchError, httpx.HTTPError, RuntimeError) as error:
+    # EncoderMissingError (no export of the configured encoder) is a RuntimeError.
+    except (IndexMissingError, IndexMismatchError, EncoderUnavailableError, httpx.HTTPError, RuntimeError) as error:
         print(f"vademecum eval: {error}", file=sys.stderr)
         return EXIT_USAGE
 
@@ -163,29 +164,25 @@ def _run(args: argparse.Namespace, datasets: list[Any], systems: list[Any], judg
     return EXIT_OK
 
 
-def _serve_like_the_service() -> None:
-    """Run the in-process pipeline with the torch threads the server uses, so its latency is comparable."""
-    import torch
-
-    from ingest.settings import get_settings
-
-    torch.set_num_threads(get_settings().service.torch_threads)
-
-
-def _embedder() -> Any:
+def _judge_embedder() -> Any:
+    """The judge compares texts with the reference model itself, whatever encoder the index was built with,
+    so its thresholds (evals/judge_thresholds.json) mean the same for every build under evaluation."""
     from ingest.embedding import SentenceTransformerEmbedder
     from ingest.settings import get_settings
 
-    settings = get_settings()
-    return SentenceTransformerEmbedder.from_settings(settings.embedding)
+    return SentenceTransformerEmbedder.from_settings(get_settings().embedding)
 
 
 @contextlib.contextmanager
-def _systems(args: argparse.Namespace, embedder: Any) -> Iterator[list[Any]]:
-    """The product (in-process or over HTTP) and the baselines (always in-process, over the local index)."""
+def _systems(args: argparse.Namespace) -> Iterator[list[Any]]:
+    """The product (in-process or over HTTP) and the baselines (always in-process, over the local index).
+
+    In process, questions are embedded as a serving process embeds them: the configured encoder's export.
+    """
     import httpx
 
     from evals.systems import HttpSystem, InProcessSystem
+    from ingest.embedding import serving_embedder
     from ingest.layout import DataDir
     from ingest.settings import get_settings
     from service.retrieval.index import open_index
@@ -196,6 +193,9 @@ def _systems(args: argparse.Namespace, embedder: Any) -> Iterator[list[Any]]:
     client = None
     try:
         if args.baseline or not args.against:
+            embedder = serving_embedder(
+                DataDir(settings.data_dir), settings.embedding, settings.service.encoder_threads
+            )
             index = open_index(DataDir(settings.data_dir), embedder, settings.chroma)
         systems: list[Any] = []
         if args.against:

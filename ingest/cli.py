@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from ingest.embedding import Embedder, SentenceTransformerEmbedder
+from ingest.embedding import Embedder, EncoderMismatchError, ingest_embedder
 from ingest.injection import scan_article
 from ingest.layout import (
     DataDir,
@@ -26,7 +26,6 @@ from ingest.layout import (
 )
 from ingest.loading import load_inputs
 from ingest.pipeline import IngestOptions, IngestReport, run_ingest
-from ingest.query_encoder import export_query_encoder
 from ingest.settings import Settings, get_settings
 from ingest.version import IndexCorruptError, verify_version
 
@@ -77,7 +76,22 @@ def run_ingest_command(
     if args.check:
         return _check(paths)
 
-    embedder = embedder or SentenceTransformerEmbedder.from_settings(settings.embedding)
+    data_dir = DataDir(settings.data_dir)
+    if embedder is None:
+        try:
+            # Under the writer lock, so an ingest that would be refused writes no export either.
+            with WriterLock(data_dir):
+                embedder = ingest_embedder(settings.embedding, data_dir)
+        except IndexBusyError as error:
+            print(f"vademecum ingest: {error}", file=sys.stderr)
+            return EXIT_BUSY
+        except (EncoderMismatchError, OSError, IndexWriteError) as error:
+            # The export is written before anything else: a failure here leaves the index as it was.
+            print(
+                f"vademecum ingest: the {settings.embedding.encoder} encoder could not be prepared: {error}",
+                file=sys.stderr,
+            )
+            return EXIT_FAILED
     options = IngestOptions(
         prune=args.prune, rebuild=args.rebuild, strict=args.strict, keep_previous=settings.index.keep_previous
     )
@@ -85,7 +99,7 @@ def run_ingest_command(
         try:
             report = run_ingest(
                 paths,
-                data_dir=DataDir(settings.data_dir),
+                data_dir=data_dir,
                 embedder=embedder,
                 chroma=settings.chroma,
                 options=options,
@@ -99,24 +113,7 @@ def run_ingest_command(
             print(f"vademecum ingest: {error}", file=sys.stderr)
             return EXIT_FAILED
     print_report(report)
-    if isinstance(embedder, SentenceTransformerEmbedder):
-        save_query_encoder(DataDir(settings.data_dir), embedder)
     return EXIT_OK if report.ok else EXIT_REJECTED
-
-
-def save_query_encoder(data_dir: DataDir, embedder: SentenceTransformerEmbedder) -> None:
-    """Export the question encoder the service loads (ingest.query_encoder), once per model.
-
-    The index is complete without it, so a failure is a warning: the service then loads the model itself.
-    """
-    try:
-        export_query_encoder(data_dir, embedder)
-    except OSError as error:
-        print(
-            f"warning: could not save the question encoder in {data_dir.encoders}: {error.strerror or error}; "
-            "the service will load the model in-process",
-            file=sys.stderr,
-        )
 
 
 def _check(paths: list[Path]) -> int:

@@ -115,8 +115,12 @@ def _ingest_locked(
     # missing from PATHS, and reported unchanged ones as added.)
     active = _active_index(data_dir, options.rebuild, report)
     previous = None
-    if active and active.manifest and not options.rebuild and _reusable(active.manifest, embedder):
-        previous = PreviousIndex(directory=active.directory, manifest=active.manifest, articles=active.articles)
+    if active and active.manifest and not options.rebuild:
+        reason = _not_reusable(active.manifest, embedder)
+        if reason is None:
+            previous = PreviousIndex(directory=active.directory, manifest=active.manifest, articles=active.articles)
+        else:
+            report.warnings.append(f"{reason}: re-embedding every article")
     articles = _merge(active.articles if active else {}, inputs, options.prune, report)
     for article_id in sorted(options.remove & articles.keys()):
         del articles[article_id]
@@ -251,9 +255,16 @@ def _active_index(data_dir: DataDir, rebuild: bool, report: IngestReport) -> Act
     return ActiveIndex(directory, manifest, articles, corrupt=True)
 
 
-def _reusable(manifest: Manifest, embedder: Embedder) -> bool:
-    """Whether a version's vectors can be reused: same model and chunker."""
-    return manifest.model_name == embedder.model_name and manifest.chunker_version == CHUNKER_VERSION
+def _not_reusable(manifest: Manifest, embedder: Embedder) -> str | None:
+    """Why a version's vectors cannot be reused (another model, encoder or chunker), or None when they can."""
+    before = f"index version {manifest.version}"
+    if manifest.model_name != embedder.model_name:
+        return f"{before} was embedded by {manifest.model_name}, this ingest uses {embedder.model_name}"
+    if manifest.encoder != embedder.encoder:
+        return f"{before} holds {manifest.encoder} vectors, this ingest embeds with the {embedder.encoder} encoder"
+    if manifest.chunker_version != CHUNKER_VERSION:
+        return f"{before} was chunked by chunker {manifest.chunker_version}, this is chunker {CHUNKER_VERSION}"
+    return None
 
 
 def _merge(old: dict[str, Article], inputs: LoadedInputs, prune: bool, report: IngestReport) -> dict[str, Article]:

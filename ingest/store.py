@@ -137,7 +137,11 @@ class EmbedderFunction(EmbeddingFunction[Embeddable]):
         return "vademecum-embedder"
 
     def get_config(self) -> dict[str, Any]:
-        return {"model": self._embedder.model_name, "reference": getattr(self._embedder, "model_reference", "")}
+        return {
+            "model": self._embedder.model_name,
+            "reference": self._embedder.model_reference,
+            "encoder": self._embedder.encoder,
+        }
 
     @staticmethod
     def build_from_config(config: dict[str, Any]) -> EmbedderFunction:

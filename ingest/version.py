@@ -22,8 +22,9 @@ from typing import TypeVar
 import numpy as np
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from ingest.embedding import Vectors
+from ingest.embedding.base import Vectors
 from ingest.models import Article, Chunk, SourceFormat
+from ingest.settings import EncoderKind
 
 MANIFEST = "manifest.json"
 ARTICLES = "articles.jsonl"
@@ -88,6 +89,8 @@ class Manifest(BaseModel):
     version: str
     created_at: str
     model_name: str
+    # How the vectors were computed (ingest.embedding); versions written before encoders had kinds used torch.
+    encoder: EncoderKind = "torch"
     dimension: int
     chunker_version: str
     chroma_mode: str

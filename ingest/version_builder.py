@@ -137,6 +137,7 @@ class VersionBuilder:
                 version=self.version,
                 created_at=datetime.now(UTC).isoformat(timespec="seconds"),
                 model_name=self.embedder.model_name,
+                encoder=self.embedder.encoder,
                 dimension=int(vectors.shape[1]) if len(vectors) else self.embedder.dimension,
                 chunker_version=CHUNKER_VERSION,
                 chroma_mode=self.chroma.mode,

@@ -10,9 +10,8 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from ingest.embedding import Embedder
+from ingest.embedding import Embedder, serving_embedder
 from ingest.layout import DataDir
-from ingest.query_encoder import serving_embedder
 from ingest.settings import Settings, get_settings
 from service.answering.composition import Composer
 from service.api import admin, ai_sdk, articles, chat, followups, health
@@ -37,8 +36,9 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         configure_logging(settings.service.log_level)
-        _limit_torch_threads(settings.service.torch_threads)
-        model = embedder or serving_embedder(DataDir(settings.data_dir), settings.embedding)
+        threads = settings.service.encoder_threads
+        model = embedder or serving_embedder(DataDir(settings.data_dir), settings.embedding, threads)
+        _limit_threads(model, threads)
         state = ServiceState(settings=settings, embedder=model, composer=composer, metrics=app.state.metrics)
         state.load()
         app.state.service = state
@@ -80,17 +80,18 @@ def create_app(
     return app
 
 
-def _limit_torch_threads(threads: int) -> None:
+def _limit_threads(embedder: Embedder, threads: int) -> None:
     """Requests run in parallel threads: each should use one core, not fight over all of them.
 
-    Torch gets the configured number of threads, and the BLAS under numpy one thread, since its
-    matrix products here are tiny and a BLAS thread pool only spins against the request threads.
+    The encoder gets the configured number of threads (ONNX Runtime's are set when its session is built;
+    torch's only when torch is the encoder, so an ONNX server never imports it), and the BLAS under numpy
+    one thread, since its matrix products here are tiny and a BLAS thread pool only spins against the
+    request threads.
     """
-    import torch
+    if embedder.encoder == "torch":
+        import torch
 
-    torch.set_num_threads(threads)
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:  # pragma: no cover - installed with the pinned dependencies
-        return
+        torch.set_num_threads(threads)
+    from threadpoolctl import threadpool_limits
+
     threadpool_limits(limits=1, user_api="blas")

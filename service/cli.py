@@ -48,11 +48,11 @@ def index_staleness(settings: Settings) -> str | None:
 
     Cheap (file metadata, and a hash of the model's files): the index is stale when it is missing, when a
     corpus file is newer than the newest input it was built from (`inputs_mtime` in its manifest), when a
-    corpus file is not among its sources, or when the question encoder the service loads was never exported.
+    corpus file is not among its sources, or when the encoder export the service loads was never written.
     """
+    from ingest.embedding import effective_kind, export_dir
     from ingest.layout import IndexMissingError
     from ingest.loading import discover
-    from ingest.query_encoder import export_dir
     from ingest.version import read_manifest
 
     corpus = settings.corpus_dir
@@ -70,9 +70,11 @@ def index_staleness(settings: Settings) -> str | None:
         if os.path.realpath(path) not in sources:
             return f"{path} is not in index {manifest.version}"
     embedding = settings.embedding
-    encoder = export_dir(data_dir, embedding.model, embedding.max_seq_length) if embedding.trace else None
-    if encoder is not None and not encoder.is_dir():
-        return f"no question encoder exported in {data_dir.encoders}"
+    kind = effective_kind(embedding)
+    if kind != "torch" and not export_dir(data_dir, embedding.model, embedding.max_seq_length, kind).is_dir():
+        return f"no {kind} encoder exported in {data_dir.encoders}"
+    if manifest.encoder != kind:
+        return f"index {manifest.version} holds {manifest.encoder} vectors, the configured encoder is {kind}"
     return None
 
 
@@ -81,7 +83,7 @@ def ensure_index(settings: Settings, out: Any = sys.stderr, embedder: Embedder |
 
     Returns why it ingested (None when the index was up to date). Without `embedder` the ingest runs as a
     child process, `vademecum ingest`: the full model it loads is then never part of this process, which
-    only needs the question encoder that ingest exports (ingest.query_encoder).
+    only needs the encoder export that ingest writes (ingest.embedding.export).
     """
     reason = index_staleness(settings)
     if reason is None:
@@ -94,8 +96,6 @@ def ensure_index(settings: Settings, out: Any = sys.stderr, embedder: Embedder |
             print(f"vademecum: the ingest exited with code {code}; serving the index as it is", file=out)
         return reason
 
-    from ingest.cli import save_query_encoder
-    from ingest.embedding import SentenceTransformerEmbedder
     from ingest.pipeline import IngestOptions, run_ingest
 
     data_dir = DataDir(settings.data_dir)
@@ -114,8 +114,6 @@ def ensure_index(settings: Settings, out: Any = sys.stderr, embedder: Embedder |
         print(f"vademecum: rejected {issue}", file=out)
     if report.version:
         print(f"vademecum: index version {report.version}: {report.passages_total} passages", file=out)
-    if isinstance(embedder, SentenceTransformerEmbedder):
-        save_query_encoder(data_dir, embedder)
     return reason
 
 
@@ -170,8 +168,8 @@ def _exit_cleanly(signum: int, frame: object) -> None:
 def run_ask(args: argparse.Namespace) -> int:
     from pydantic import ValidationError
 
+    from ingest.embedding import EncoderMissingError, EncoderUnavailableError, serving_embedder
     from ingest.layout import IndexMissingError
-    from ingest.query_encoder import serving_embedder
     from service.answering.pipeline import AnswerService
     from service.retrieval.index import open_index
     from service.retrieval.retriever import Retriever
@@ -190,7 +188,12 @@ def run_ask(args: argparse.Namespace) -> int:
     if not args.no_ingest:
         ensure_index(settings)
     os.environ.setdefault("TQDM_DISABLE", "1")  # the terminal answer should stand alone
-    embedder = serving_embedder(DataDir(settings.data_dir), settings.embedding)
+    try:
+        embedder = serving_embedder(DataDir(settings.data_dir), settings.embedding, settings.service.encoder_threads)
+        _ = embedder.dimension  # loads the export now, so a missing one is one clear line, not a traceback
+    except (EncoderMissingError, EncoderUnavailableError) as error:
+        print(f"vademecum ask: {error}", file=sys.stderr)
+        return 1
     try:
         index = open_index(DataDir(settings.data_dir), embedder, settings.chroma)
     except IndexMissingError as error:

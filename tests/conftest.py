@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 import pytest
 
-from ingest.embedding import SentenceTransformerEmbedder
+from ingest.embedding import Embedder, OnnxEmbedder, SentenceTransformerEmbedder, export_encoder
 from ingest.layout import DataDir
 from ingest.settings import ChromaSettings
 
@@ -17,11 +18,30 @@ CORPUS = REPO / "corpus"
 
 
 @pytest.fixture(scope="session")
-def embedder() -> SentenceTransformerEmbedder:
-    """The real packaged all-MiniLM-L6-v2, loaded once per test session."""
+def reference_embedder() -> SentenceTransformerEmbedder:
+    """The real packaged all-MiniLM-L6-v2 on sentence-transformers (torch), loaded once per test session."""
     model = SentenceTransformerEmbedder()
     model.embed_query("warm up")
     return model
+
+
+@pytest.fixture(scope="session")
+def encoders_dir(tmp_path_factory: pytest.TempPathFactory) -> DataDir:
+    """A data directory holding the session's encoder exports (copy them with `copy_encoders`)."""
+    return DataDir(tmp_path_factory.mktemp("encoders") / "data")
+
+
+@pytest.fixture(scope="session")
+def embedder(encoders_dir: DataDir, reference_embedder: SentenceTransformerEmbedder) -> Embedder:
+    """The default encoder, as ingest and the service run it: the int8 ONNX export, written once per session."""
+    directory = export_encoder(encoders_dir, reference_embedder, "int8")
+    return OnnxEmbedder.load(directory, reference_embedder.model_reference, threads=1)
+
+
+def copy_encoders(source: DataDir, target: DataDir) -> None:
+    """Give `target` the exports in `source`, so a `vademecum serve` process over `target` finds its encoder
+    without an ingest writing it (an index built in-process with the session's `embedder` has none)."""
+    shutil.copytree(source.encoders, target.encoders, dirs_exist_ok=True)
 
 
 @pytest.fixture
@@ -51,11 +71,12 @@ def shared_dir() -> Path:
 
 
 @pytest.fixture(scope="session")
-def corpus_data_dir(tmp_path_factory: pytest.TempPathFactory, embedder: SentenceTransformerEmbedder) -> DataDir:
+def corpus_data_dir(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder, encoders_dir: DataDir) -> DataDir:
     """The bundled corpus ingested once per session with the real model into embedded Chroma (read-only use)."""
     from ingest.pipeline import run_ingest
 
     data = DataDir(tmp_path_factory.mktemp("corpus-index") / "data")
     report = run_ingest([CORPUS], data_dir=data, embedder=embedder, chroma=ChromaSettings())
     assert report.ok, [str(issue) for issue in report.rejected]
+    copy_encoders(encoders_dir, data)
     return data

@@ -24,11 +24,10 @@ from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict, Field
 
 from ingest.chunking import chunk_article
-from ingest.embedding import Embedder
+from ingest.embedding import Embedder, serving_embedder
 from ingest.layout import DataDir
 from ingest.loading import LOADERS, discover
 from ingest.models import Article, Chunk
-from ingest.query_encoder import serving_embedder
 from ingest.settings import Settings, get_settings
 from service.retrieval.index import LoadedIndex, open_index
 from service.retrieval.query import resolve_query
@@ -77,7 +76,7 @@ class VademecumRetriever(BaseRetriever):
         """A retriever over the active index version that `settings` (default: the environment's) points to."""
         settings = settings or get_settings()
         data_dir = DataDir(settings.data_dir)
-        model = embedder or serving_embedder(data_dir, settings.embedding)
+        model = embedder or serving_embedder(data_dir, settings.embedding, settings.service.encoder_threads)
         index = open_index(data_dir, model, settings.chroma)
         return cls(retriever=Retriever(index, model), **fields)
 

@@ -155,6 +155,12 @@ def open_index(data_dir: DataDir, embedder: Embedder, chroma: ChromaSettings) ->
             f"index {manifest.version} was built with {manifest.model_name}, but the configured model is "
             f"{embedder.model_name}: run `vademecum ingest --rebuild`"
         )
+    if manifest.encoder != embedder.encoder:
+        # int8 question vectors against fp32 passage vectors would rank passably and wrongly: refuse.
+        raise IndexMismatchError(
+            f"index {manifest.version} holds {manifest.encoder} vectors, but the configured encoder is "
+            f"{embedder.encoder}: run `vademecum ingest` (it re-embeds with the configured encoder)"
+        )
     chunks = read_chunks(directory)
     articles = read_articles(directory)
     questions = read_questions(directory)

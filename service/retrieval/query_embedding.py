@@ -12,7 +12,7 @@ from typing import cast
 
 import numpy as np
 
-from ingest.embedding import Embedder, Vectors
+from ingest.embedding import Embedder, EncoderKind, Vectors
 from service.logs import failure_fields
 
 log = logging.getLogger("vademecum.service")
@@ -51,6 +51,14 @@ class BatchingEmbedder:
     @property
     def model_name(self) -> str:
         return self._embedder.model_name
+
+    @property
+    def model_reference(self) -> str:
+        return self._embedder.model_reference
+
+    @property
+    def encoder(self) -> EncoderKind:
+        return self._embedder.encoder
 
     @property
     def dimension(self) -> int:

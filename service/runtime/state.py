@@ -20,7 +20,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-from ingest.embedding import Embedder
+from ingest.embedding import Embedder, EncoderMissingError, EncoderUnavailableError
 from ingest.layout import DataDir, IndexMissingError
 from ingest.settings import Settings
 from service.answering.composition import Composer
@@ -157,6 +157,14 @@ class ServiceState:
             except Exception as error:  # noqa: BLE001 - a corrupt index must not crash-loop the process
                 reason = f"index could not be opened: {type(error).__name__}: {error}"
                 self._record_failure(wanted, reason, logging.ERROR)
+                return None
+            try:
+                # Loads the encoder export at the first index (ingest.embedding.ExportedEncoder): a server may
+                # start before the first ingest has written either, and becomes ready once both are there.
+                _ = self.embedder.dimension
+            except (EncoderMissingError, EncoderUnavailableError) as error:
+                index.close()
+                self._record_failure(wanted, str(error), logging.WARNING)
                 return None
             self._swap(index)
             return index.version

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from evals.bench_service import CHAT, FOLLOWUPS, Result, chat_body, chat_overhead
+from evals.bench_harness import Result
+from evals.bench_service import CHAT, FOLLOWUPS, chat_body, chat_overhead
 
 
 def test_chat_body_puts_history_before_the_question() -> None:

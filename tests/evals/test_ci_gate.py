@@ -7,9 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from ingest.layout import DataDir
-from ingest.pipeline import run_ingest
-from ingest.settings import ChromaSettings, get_settings
+from ingest.settings import get_settings
 from vademecum import main
 
 REPO = Path(__file__).resolve().parents[2]
@@ -17,11 +15,8 @@ GATE_CASES = 40
 
 
 @pytest.mark.slow
-def test_a_golden_subset_over_the_corpus_passes_the_quality_gate(tmp_path, embedder, monkeypatch, capsys):
-    data_dir = DataDir(tmp_path / "data")
-    report = run_ingest([REPO / "corpus"], data_dir=data_dir, embedder=embedder, chroma=ChromaSettings())
-    assert report.version, report.rejected
-    monkeypatch.setenv("VADEMECUM_DATA_DIR", str(data_dir.root))
+def test_a_golden_subset_over_the_corpus_passes_the_quality_gate(tmp_path, corpus_data_dir, monkeypatch, capsys):
+    monkeypatch.setenv("VADEMECUM_DATA_DIR", str(corpus_data_dir.root))
     get_settings.cache_clear()
     try:
         code = main(

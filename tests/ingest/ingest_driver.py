@@ -20,10 +20,10 @@ from pathlib import Path
 
 import ingest.store
 import ingest.version_builder
-from ingest.embedding import SentenceTransformerEmbedder
+from ingest.embedding import ingest_embedder
 from ingest.layout import DataDir, Pointer
 from ingest.pipeline import run_ingest
-from ingest.settings import ChromaSettings
+from ingest.settings import ChromaSettings, EmbeddingSettings
 
 PAUSE_SECONDS = 120
 SMALL_BATCH = 4
@@ -72,7 +72,8 @@ def main(argv: list[str]) -> int:
     report = run_ingest(
         args.paths,
         data_dir=data_dir,
-        embedder=SentenceTransformerEmbedder(),
+        # The configured encoder, as `vademecum ingest` runs it (its export is written first when missing).
+        embedder=ingest_embedder(EmbeddingSettings(), DataDir(args.data)),
         chroma=ChromaSettings.model_validate_json(args.chroma),
         progress=progress,
     )

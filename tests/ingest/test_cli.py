@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from ingest.cli import EXIT_BUSY, EXIT_OK, EXIT_REJECTED, add_ingest_commands, run_ingest_command
-from ingest.embedding import SentenceTransformerEmbedder
+from ingest.cli import EXIT_BUSY, EXIT_FAILED, EXIT_OK, EXIT_REJECTED, add_ingest_commands, run_ingest_command
+from ingest.embedding import Embedder, export_dir
 from ingest.layout import DataDir, WriterLock
-from ingest.query_encoder import load_query_embedder
-from ingest.settings import ChromaSettings, EmbeddingSettings, Settings
+from ingest.settings import ChromaSettings, Settings
+from ingest.version import read_manifest
 from tests.ingest.articles import write_article, write_corpus, write_invalid
 from tests.ingest.conftest import Ingest
 
@@ -173,35 +173,34 @@ def test_index_rollback_is_refused_while_an_ingest_holds_the_lock(
     assert data_dir.pointer_path.read_bytes() == pointer
 
 
-def _ingest_command(argv: list[str], data_dir: DataDir, embedder: SentenceTransformerEmbedder) -> int:
-    """`vademecum ingest ARGV` in this process, with the session's model."""
+def _ingest_command(argv: list[str], data_dir: DataDir, embedder: Embedder | None) -> int:
+    """`vademecum ingest ARGV` in this process, with the session's model (None: the configured encoder)."""
     parser = argparse.ArgumentParser(prog="vademecum")
     add_ingest_commands(parser.add_subparsers(dest="command", required=True))
     args = parser.parse_args(["ingest", "--quiet", *argv])
     return int(run_ingest_command(args, Settings(data_dir=data_dir.root), embedder=embedder))
 
 
-def test_cli_ingest_exports_the_question_encoder_for_the_service(
-    corpus: Path, data_dir: DataDir, embedder: SentenceTransformerEmbedder
-) -> None:
+@pytest.mark.slow
+def test_cli_ingest_writes_the_encoder_export_the_service_loads(corpus: Path, data_dir: DataDir) -> None:
     write_article(corpus, "asthma")
 
-    code = _ingest_command([str(corpus)], data_dir, embedder)
+    code = _ingest_command([str(corpus)], data_dir, embedder=None)
 
     assert code == EXIT_OK
-    assert load_query_embedder(data_dir, EmbeddingSettings()) is not None
+    assert export_dir(data_dir, "", 256, "int8").is_dir()
+    assert read_manifest(data_dir.active_version_dir()).encoder == "int8"
 
 
-def test_cli_ingest_warns_but_succeeds_when_the_question_encoder_cannot_be_saved(
-    corpus: Path, data_dir: DataDir, embedder: SentenceTransformerEmbedder, capsys: pytest.CaptureFixture[str]
+def test_cli_ingest_fails_cleanly_when_the_encoder_export_cannot_be_written(
+    corpus: Path, data_dir: DataDir, capsys: pytest.CaptureFixture[str]
 ) -> None:
     write_article(corpus, "asthma")
     data_dir.root.mkdir(parents=True)
     data_dir.encoders.write_text("a file where the encoders folder belongs")
 
-    code = _ingest_command([str(corpus)], data_dir, embedder)
+    code = _ingest_command([str(corpus)], data_dir, embedder=None)
 
-    assert code == EXIT_OK
-    assert data_dir.read_pointer() is not None
-    err = capsys.readouterr().err
-    assert "warning: could not save the question encoder" in err and "load the model in-process" in err
+    assert code == EXIT_FAILED
+    assert data_dir.read_pointer() is None, "nothing is written when the encoder cannot be prepared"
+    assert "the int8 encoder could not be prepared" in capsys.readouterr().err

@@ -31,6 +31,7 @@ from ingest.version import (
     read_vectors,
     verify_version,
 )
+from tests.conftest import copy_encoders
 from tests.ingest.faults import (
     EMBEDDED,
     QUERY,
@@ -66,13 +67,18 @@ class DiskFull:
 
 
 @pytest.fixture(scope="module")
-def disk_full(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> Iterator[DiskFull]:
+def disk_full(
+    tmp_path_factory: pytest.TempPathFactory, embedder: Embedder, encoders_dir: DataDir
+) -> Iterator[DiskFull]:
     """`vademecum ingest` on a full disk, then the same ingest once the space is freed."""
     root = tmp_path_factory.mktemp("disk-full")
     corpus = root / "corpus"
-    with small_filesystem(root / "fs", 4096) as fs:
+    # Room for the encoder export (about 23 MB), which the ingest finds in place and does not write again:
+    # the disk fills up while the index version is written.
+    with small_filesystem(root / "fs", 64 * 1024) as fs:
         data_dir = DataDir(fs / "data")
         first = first_version(corpus, data_dir, embedder, EMBEDDED)
+        copy_encoders(encoders_dir, data_dir)
         served = data_dir.version_dir(first)
         # Taken before any Chroma open, which writes (see ingest.store); ACTIVE is part of it.
         served_before = {**digest(served), "ACTIVE": data_dir.pointer_path.read_text()}

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from ingest.embedding import Embedder, Vectors
+from ingest.embedding import Embedder, EncoderKind, Vectors
 from ingest.layout import DataDir, IndexBusyError, WriterLock
 from ingest.pipeline import run_ingest
 from ingest.settings import ChromaSettings
@@ -41,6 +41,14 @@ class RenamedEmbedder:
     @property
     def model_name(self) -> str:
         return self._name
+
+    @property
+    def model_reference(self) -> str:
+        return self._inner.model_reference
+
+    @property
+    def encoder(self) -> EncoderKind:
+        return self._inner.encoder
 
     @property
     def dimension(self) -> int:

@@ -21,13 +21,13 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from ingest.embedding import SentenceTransformerEmbedder
+from ingest.embedding import Embedder
 from ingest.layout import DataDir
 from ingest.pipeline import IngestOptions, run_ingest
 from ingest.settings import ServiceSettings, Settings
 from service.app import create_app
 from service.retrieval.index import LoadedIndex
-from tests.conftest import CORPUS, chroma_under_test
+from tests.conftest import CORPUS, chroma_under_test, copy_encoders
 from tests.ingest.articles import write_article
 
 SEED_KEY = "vademecum-service-index"
@@ -46,7 +46,7 @@ def _corpus_files() -> list[Path]:
 
 @pytest.fixture(scope="session")
 def corpus_index(
-    tmp_path_factory: pytest.TempPathFactory, embedder: SentenceTransformerEmbedder, request: pytest.FixtureRequest
+    tmp_path_factory: pytest.TempPathFactory, embedder: Embedder, encoders_dir: DataDir, request: pytest.FixtureRequest
 ) -> CorpusIndex:
     if not _corpus_files():
         pytest.fail("corpus/ holds no articles yet")
@@ -63,6 +63,7 @@ def corpus_index(
     )
     pointer = data_dir.read_pointer()
     assert pointer is not None, f"ingest wrote no index: {report.not_written} {report.rejected}"
+    copy_encoders(encoders_dir, data_dir)  # for the `vademecum serve` processes over it
     if seed and report.version and chroma.mode == "embedded":
         _save_seed(root, seed)
     return CorpusIndex(data_dir=root, version=pointer.version, articles=len(_corpus_files()))
@@ -74,7 +75,7 @@ def _seed_dir(config: pytest.Config) -> Path | None:
     return Path(cache.mkdir(SEED_KEY)) / "data" if cache is not None else None
 
 
-def _reuse_seed_on_server(data_dir: DataDir, embedder: SentenceTransformerEmbedder, scratch: Path) -> None:
+def _reuse_seed_on_server(data_dir: DataDir, embedder: Embedder, scratch: Path) -> None:
     """Write the embedded seed's passages to the Chroma server with the seed's own vectors.
 
     Ingest writes a version only when the articles change, and reuses the active version's vectors: one
@@ -110,7 +111,7 @@ def settings(corpus_index: CorpusIndex) -> Settings:
 
 
 @pytest.fixture(scope="session")
-def app(settings: Settings, embedder: SentenceTransformerEmbedder) -> FastAPI:
+def app(settings: Settings, embedder: Embedder) -> FastAPI:
     return create_app(settings, embedder=embedder)
 
 

@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from ingest.embedding import SentenceTransformerEmbedder
+from ingest.embedding import Embedder
 from ingest.settings import Settings
 from service.app import create_app
 from service.http.access_log import ACCESS
@@ -216,7 +216,7 @@ def test_zero_width_characters_are_stripped_before_answering(client: TestClient)
 
 
 @pytest.fixture(scope="module")
-def verbose_client(settings: Settings, embedder: SentenceTransformerEmbedder) -> Iterator[TestClient]:
+def verbose_client(settings: Settings, embedder: Embedder) -> Iterator[TestClient]:
     """The app with question text logged: the case where a forged line could reach the log at all."""
     verbose = settings.model_copy(update={"service": settings.service.model_copy(update={"log_text": True})})
     with TestClient(create_app(verbose, embedder=embedder)) as client:

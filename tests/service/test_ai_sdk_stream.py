@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 import pytest
 
-from ingest.embedding import SentenceTransformerEmbedder
+from ingest.embedding import Embedder
 from ingest.settings import Settings
 from service.answering.wording import COMPOSITION_FAILED
 from service.app import create_app
@@ -58,7 +58,7 @@ def _chunks(response: httpx.Response) -> list[dict[str, Any]]:
 
 
 @pytest.fixture(scope="module")
-def url(settings: Settings, embedder: SentenceTransformerEmbedder) -> Iterator[str]:
+def url(settings: Settings, embedder: Embedder) -> Iterator[str]:
     with live_server(create_app(settings, embedder=embedder)) as base:
         yield base
 
@@ -192,7 +192,7 @@ def test_user_file_part_is_refused_with_its_field(url: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def failing_url(settings: Settings, embedder: SentenceTransformerEmbedder) -> Iterator[str]:
+def failing_url(settings: Settings, embedder: Embedder) -> Iterator[str]:
     with live_server(create_app(settings, embedder=embedder, composer=FailsMidway())) as base:
         yield base
 

@@ -24,7 +24,7 @@ import pytest
 from fastapi.testclient import TestClient
 from pydantic import SecretStr
 
-from ingest.embedding import SentenceTransformerEmbedder, default_model_path
+from ingest.embedding import Embedder, default_model_path
 from ingest.layout import DataDir
 from ingest.pipeline import run_ingest
 from ingest.settings import ChromaSettings, Settings
@@ -75,7 +75,7 @@ def keyed_settings(settings: Settings) -> Settings:
 
 
 @pytest.fixture(scope="module")
-def keyed_client(keyed_settings: Settings, embedder: SentenceTransformerEmbedder) -> Iterator[TestClient]:
+def keyed_client(keyed_settings: Settings, embedder: Embedder) -> Iterator[TestClient]:
     with TestClient(create_app(keyed_settings, embedder=embedder)) as client:
         yield client
 
@@ -148,9 +148,7 @@ CANARY_QUESTION = "When should colchicine be started for an acute gout flare?"
 
 
 @pytest.fixture(scope="module")
-def canary_client(
-    tmp_path_factory: pytest.TempPathFactory, embedder: SentenceTransformerEmbedder
-) -> Iterator[TestClient]:
+def canary_client(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> Iterator[TestClient]:
     root = tmp_path_factory.mktemp("canary")
     corpus = root / "corpus"
     corpus.mkdir()

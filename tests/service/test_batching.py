@@ -10,7 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import pytest
 
-from ingest.embedding import SentenceTransformerEmbedder, Vectors
+from ingest.embedding import Embedder, EncoderKind, Vectors
 from service.retrieval.query_embedding import BatchingEmbedder, length_groups
 
 WORKER_NAME = "vademecum-embedder-"
@@ -20,6 +20,8 @@ class HeldEmbedder:
     """Vectors that encode their text's length; the first call says it started, then waits until released."""
 
     model_name = "held"
+    model_reference = "held"
+    encoder: EncoderKind = "fp32"
     dimension = 2
 
     def __init__(self, *, held: bool = True) -> None:
@@ -88,7 +90,7 @@ def test_every_worker_stops_on_close() -> None:
     assert len(workers) == 3 and not any(t.is_alive() for t in workers)
 
 
-def test_batched_vectors_match_single_ones(embedder: SentenceTransformerEmbedder) -> None:
+def test_batched_vectors_match_single_ones(embedder: Embedder) -> None:
     batching = BatchingEmbedder(embedder)
     questions = ["and in pregnancy?", "Which anticoagulant is preferred for non-valvular atrial fibrillation?"]
 

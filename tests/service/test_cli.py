@@ -13,12 +13,12 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from ingest.embedding import SentenceTransformerEmbedder
+from ingest.embedding import Embedder
 from ingest.layout import DataDir
-from ingest.settings import Settings
+from ingest.settings import EmbeddingSettings, Settings
 from service.cli import ensure_index, format_answer, index_staleness
 from service.schema import FollowupAnswer
-from tests.conftest import CORPUS, REPO
+from tests.conftest import CORPUS, REPO, copy_encoders
 from tests.service.conftest import CorpusIndex
 from tests.service.helpers import ANSWERED
 
@@ -26,8 +26,8 @@ ONE_ARTICLE = "hyperkalaemia-emergency.md"
 
 
 @pytest.fixture(scope="module")
-def small_build(tmp_path_factory: pytest.TempPathFactory, embedder: SentenceTransformerEmbedder) -> Path:
-    """A one-article corpus and its index, ingested once for the module."""
+def small_build(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder, encoders_dir: DataDir) -> Path:
+    """A one-article corpus, its index and the encoder export, ingested once for the module."""
     source = CORPUS / ONE_ARTICLE
     if not source.is_file():
         pytest.fail(f"corpus/{ONE_ARTICLE} is not written yet")
@@ -35,6 +35,7 @@ def small_build(tmp_path_factory: pytest.TempPathFactory, embedder: SentenceTran
     (root / "corpus").mkdir()
     shutil.copy2(source, root / "corpus" / ONE_ARTICLE)
     ensure_index(Settings(corpus_dir=root / "corpus", data_dir=root / "data"), out=io.StringIO(), embedder=embedder)
+    copy_encoders(encoders_dir, DataDir(root / "data"))
     return root
 
 
@@ -101,22 +102,27 @@ def test_index_is_stale_when_a_corpus_file_is_not_in_it(small_build: Path, tmp_p
     assert "is not in index" in (index_staleness(settings) or "")
 
 
-def test_index_is_stale_while_no_question_encoder_is_exported(small_build: Path, tmp_path: Path) -> None:
+def test_index_is_stale_while_no_encoder_is_exported(small_build: Path, tmp_path: Path) -> None:
     settings = _copy_build(small_build, tmp_path)
     shutil.rmtree(DataDir(settings.data_dir).encoders)
 
-    assert "no question encoder exported" in (index_staleness(settings) or "")
+    assert "no int8 encoder exported" in (index_staleness(settings) or "")
 
 
-def test_ensure_index_exports_a_missing_question_encoder_without_a_new_version(
-    small_build: Path, tmp_path: Path, embedder: SentenceTransformerEmbedder
-) -> None:
+def test_index_is_stale_when_it_holds_vectors_of_another_encoder(small_build: Path, tmp_path: Path) -> None:
+    settings = _copy_build(small_build, tmp_path).model_copy(update={"embedding": EmbeddingSettings(encoder="torch")})
+
+    assert "holds int8 vectors, the configured encoder is torch" in (index_staleness(settings) or "")
+
+
+@pytest.mark.slow
+def test_ensure_index_writes_a_missing_encoder_export_without_a_new_version(small_build: Path, tmp_path: Path) -> None:
     settings = _copy_build(small_build, tmp_path)
     data_dir = DataDir(settings.data_dir)
     shutil.rmtree(data_dir.encoders)
     before = data_dir.read_pointer()
 
-    ensure_index(settings, out=io.StringIO(), embedder=embedder)
+    ensure_index(settings, out=io.StringIO())
 
     assert index_staleness(settings) is None
     assert data_dir.read_pointer() == before
@@ -139,9 +145,10 @@ def _copy_build(build: Path, into: Path) -> Settings:
 
 
 def test_serve_ingests_first_when_the_index_is_missing(
-    small_corpus: Path, tmp_path: Path, embedder: SentenceTransformerEmbedder
+    small_corpus: Path, tmp_path: Path, embedder: Embedder, encoders_dir: DataDir
 ) -> None:
     settings = Settings(corpus_dir=small_corpus, data_dir=tmp_path / "data")
+    copy_encoders(encoders_dir, DataDir(tmp_path / "data"))  # the export in place, as an earlier ingest leaves it
     out = io.StringIO()
 
     reason = ensure_index(settings, out=out, embedder=embedder)

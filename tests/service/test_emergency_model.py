@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 
-from ingest.embedding import SentenceTransformerEmbedder
+from ingest.embedding import Embedder
 from service.triage.emergency import EMERGENCY_GUIDANCE, detect_emergency, guidance
 from service.triage.emergency_model import (
     SEMANTIC_FLAG,
@@ -25,21 +25,21 @@ from service.triage.emergency_model import (
 UNLISTED_EMERGENCY = "my son got stung and now his lips are huge and he sounds croaky"
 
 
-def test_the_bundled_model_fits_the_bundled_encoder(embedder: SentenceTransformerEmbedder) -> None:
+def test_the_bundled_model_fits_the_bundled_encoder(embedder: Embedder) -> None:
     model = emergency_model_for(embedder.model_name, embedder.dimension)
 
     assert model is not None
     assert model.dimension == embedder.dimension
 
 
-def test_the_tables_miss_the_unlisted_emergency_the_model_catches(embedder: SentenceTransformerEmbedder) -> None:
+def test_the_tables_miss_the_unlisted_emergency_the_model_catches(embedder: Embedder) -> None:
     model = load_emergency_model()
 
     assert detect_emergency(UNLISTED_EMERGENCY) is None
     assert model.detect(embedder.embed_query(UNLISTED_EMERGENCY)) is not None
 
 
-def test_an_everyday_question_scores_below_the_threshold(embedder: SentenceTransformerEmbedder) -> None:
+def test_an_everyday_question_scores_below_the_threshold(embedder: Embedder) -> None:
     model = load_emergency_model()
 
     assert model.probability(embedder.embed_query("how often should adults have their cholesterol checked")) < (

@@ -26,6 +26,7 @@ import pytest
 from ingest.embedding import Embedder
 from ingest.layout import DataDir
 from ingest.settings import ChromaSettings
+from tests.conftest import copy_encoders
 from tests.ingest.faults import KILL_POINTS, add_reused_article, first_version, truncate_embeddings, versions_in
 from tests.ingest.test_cli import _vademecum
 from tests.ingest.test_crash_safety import _kill_at
@@ -135,6 +136,7 @@ def outcome(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureReq
         # and picks the first version up by hot reload.
         servers.append(_serve(healthy))
         embedder: Embedder = request.getfixturevalue("embedder")
+        copy_encoders(request.getfixturevalue("encoders_dir"), healthy)
         first = first_version(corpus, healthy, embedder, EMBEDDED)
         shutil.copytree(healthy.root, broken.root)
         truncate_embeddings(broken.version_dir(first))

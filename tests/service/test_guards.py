@@ -16,7 +16,7 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from ingest.embedding import SentenceTransformerEmbedder
+from ingest.embedding import Embedder
 from ingest.settings import Settings
 from service.answering.composition import ExtractiveComposer
 from service.app import create_app
@@ -56,7 +56,7 @@ class GatedComposer:
 
 
 @pytest.fixture(scope="module")
-def unlimited_app(settings: Settings, embedder: SentenceTransformerEmbedder) -> Iterator[FastAPI]:
+def unlimited_app(settings: Settings, embedder: Embedder) -> Iterator[FastAPI]:
     """An opened app without its own rate limit, for tests that wrap it in a limiter with a fake clock."""
     app = create_app(with_service(settings, rate_limit_per_second=0), embedder=embedder)
     with TestClient(app):
@@ -71,7 +71,7 @@ def peer(app: Any, host: str) -> TestClient:
 # --- rate limit ----------------------------------------------------------------------------------------
 
 
-def test_burst_is_served_then_429_with_retry_after(settings: Settings, embedder: SentenceTransformerEmbedder) -> None:
+def test_burst_is_served_then_429_with_retry_after(settings: Settings, embedder: Embedder) -> None:
     app = create_app(with_service(settings, rate_limit_per_second=0.1, rate_limit_burst=3), embedder=embedder)
     with TestClient(app) as client:
         served = [client.get("/v1/articles").status_code for _ in range(3)]
@@ -161,7 +161,7 @@ def test_bucket_count_is_capped_under_many_clients() -> None:
 # --- concurrency bound and timeout ---------------------------------------------------------------------
 
 
-def gated_client(settings: Settings, embedder: SentenceTransformerEmbedder, **service: Any) -> tuple[Any, Any]:
+def gated_client(settings: Settings, embedder: Embedder, **service: Any) -> tuple[Any, Any]:
     composer = GatedComposer()
     app = create_app(with_service(settings, rate_limit_per_second=0, **service), embedder=embedder, composer=composer)
     return app, composer
@@ -171,9 +171,7 @@ def post(client: TestClient) -> Any:  # the TestClient's response (httpx or http
     return client.post("/v1/followups", json=ANSWERED)
 
 
-def test_answers_beyond_max_concurrent_get_503_at_once(
-    settings: Settings, embedder: SentenceTransformerEmbedder
-) -> None:
+def test_answers_beyond_max_concurrent_get_503_at_once(settings: Settings, embedder: Embedder) -> None:
     app, composer = gated_client(settings, embedder, max_concurrent=2)
     with TestClient(app) as client, ThreadPoolExecutor(2) as pool:
         in_flight: list[Future[Any]] = [pool.submit(post, client) for _ in range(2)]
@@ -191,7 +189,7 @@ def test_answers_beyond_max_concurrent_get_503_at_once(
     assert [r.status_code for r in answered] == [200, 200]
 
 
-def test_slow_answer_gets_504_timeout(settings: Settings, embedder: SentenceTransformerEmbedder) -> None:
+def test_slow_answer_gets_504_timeout(settings: Settings, embedder: Embedder) -> None:
     app, composer = gated_client(settings, embedder, request_timeout_s=0.3)
     with TestClient(app) as client, ThreadPoolExecutor(1) as pool:
         slow = pool.submit(post, client)
@@ -204,7 +202,7 @@ def test_slow_answer_gets_504_timeout(settings: Settings, embedder: SentenceTran
     assert response.json() == {"code": "timeout", "message": response.json()["message"], "field": None}
 
 
-def test_timed_out_work_keeps_its_slot_until_it_ends(settings: Settings, embedder: SentenceTransformerEmbedder) -> None:
+def test_timed_out_work_keeps_its_slot_until_it_ends(settings: Settings, embedder: Embedder) -> None:
     app, composer = gated_client(settings, embedder, request_timeout_s=0.3, max_concurrent=1)
     with TestClient(app) as client, ThreadPoolExecutor(1) as pool:
         slow = pool.submit(post, client)

@@ -23,6 +23,7 @@ from ingest.pipeline import IngestReport, run_ingest
 from ingest.settings import ChromaSettings, ServiceSettings, Settings
 from service.app import create_app
 from service.runtime.state import ServiceState
+from tests.conftest import copy_encoders
 from tests.ingest.articles import write_article, write_corpus
 from tests.ingest.faults import add_reused_article, truncate_embeddings
 from tests.ingest.test_cli import _index_command, _vademecum
@@ -167,6 +168,28 @@ def test_a_service_started_without_an_index_becomes_ready_when_one_is_ingested(
 
         wait_for(lambda: served.serves(version))
         assert served.client.post("/v1/followups", json=QUESTION).status_code == 200
+
+
+def test_a_service_without_the_encoder_export_is_not_ready_until_an_ingest_writes_it(
+    tmp_path: Path, pristine: DataDir, embedder: Embedder, encoders_dir: DataDir
+) -> None:
+    shutil.copytree(pristine.root, tmp_path / "data")
+    write_corpus(tmp_path / "corpus")
+    app = create_app(_settings(tmp_path))  # the configured encoder: the int8 export in the data directory
+    with TestClient(app) as client:
+        ready = client.get("/readyz")
+        assert ready.status_code == 503
+        assert "no int8 encoder exported" in str(ready.json()), ready.json()
+        assert client.post("/v1/followups", json=QUESTION).status_code == 503
+
+        copy_encoders(encoders_dir, DataDir(tmp_path / "data"))  # what `vademecum ingest` writes first
+        write_article(tmp_path / "corpus", "migraine")
+        report = run_ingest(
+            [tmp_path / "corpus"], data_dir=DataDir(tmp_path / "data"), embedder=embedder, chroma=EMBEDDED
+        )
+
+        wait_for(lambda: client.get("/readyz").json().get("version") == report.version)
+        assert client.post("/v1/followups", json=QUESTION).status_code == 200
 
 
 def test_a_swapped_out_version_is_closed_only_after_its_last_request_ends(served: Served) -> None:

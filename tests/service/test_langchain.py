@@ -10,7 +10,7 @@ from langchain_core.documents import Document
 from langchain_tests.integration_tests import RetrieversIntegrationTests
 
 from ingest.chunking import chunk_article
-from ingest.embedding import SentenceTransformerEmbedder
+from ingest.embedding import Embedder
 from ingest.formats.native import load_native
 from ingest.models import ArticleLoadError
 from ingest.settings import Settings
@@ -27,7 +27,7 @@ AF_ARTICLE = "atrial-fibrillation-anticoagulation"
 
 
 @pytest.fixture(scope="module")
-def corpus_retriever(settings: Settings, embedder: SentenceTransformerEmbedder) -> VademecumRetriever:
+def corpus_retriever(settings: Settings, embedder: Embedder) -> VademecumRetriever:
     return VademecumRetriever.from_settings(settings, embedder=embedder)
 
 

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from ingest.embedding import SentenceTransformerEmbedder
+from ingest.embedding import Embedder
 from ingest.settings import ServiceSettings, Settings
 from service.app import create_app
 from service.http.access_log import ACCESS
@@ -69,7 +69,7 @@ def test_question_and_answer_text_stay_out_of_the_log(client: TestClient, access
 
 
 def test_text_is_logged_when_explicitly_enabled(
-    settings: Settings, embedder: SentenceTransformerEmbedder, access_log: io.StringIO
+    settings: Settings, embedder: Embedder, access_log: io.StringIO
 ) -> None:
     verbose = settings.model_copy(update={"service": ServiceSettings(log_text=True)})
     with TestClient(create_app(verbose, embedder=embedder)) as client:

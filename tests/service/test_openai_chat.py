@@ -14,7 +14,7 @@ import openai
 import pytest
 from fastapi import FastAPI
 
-from ingest.embedding import SentenceTransformerEmbedder
+from ingest.embedding import Embedder
 from ingest.settings import Settings
 from service.answering.citations import consistency_problems
 from service.answering.composition import ExtractiveComposer
@@ -41,7 +41,7 @@ def _with(settings: Settings, **service: Any) -> Settings:
 
 
 @pytest.fixture(scope="module")
-def chat_url(settings: Settings, embedder: SentenceTransformerEmbedder) -> Iterator[str]:
+def chat_url(settings: Settings, embedder: Embedder) -> Iterator[str]:
     with live_server(create_app(settings, embedder=embedder)) as url:
         yield url
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from fastapi.testclient import TestClient
 
-from ingest.embedding import SentenceTransformerEmbedder
+from ingest.embedding import Embedder
 from ingest.settings import Settings
 from service.app import create_app
 from service.retrieval.index import LoadedIndex
@@ -25,9 +25,7 @@ def test_readyz_reports_the_opened_index(client: TestClient, index: LoadedIndex)
     assert body["passages"] == len(index.chunks) > 0
 
 
-def test_readyz_gives_the_reason_when_the_data_dir_is_empty(
-    tmp_path: Path, embedder: SentenceTransformerEmbedder
-) -> None:
+def test_readyz_gives_the_reason_when_the_data_dir_is_empty(tmp_path: Path, embedder: Embedder) -> None:
     app = create_app(Settings(data_dir=tmp_path / "empty"), embedder=embedder)
     with TestClient(app) as client:
         response = client.get("/readyz")
@@ -39,9 +37,7 @@ def test_readyz_gives_the_reason_when_the_data_dir_is_empty(
     assert healthz.status_code == 200
 
 
-def test_followups_are_refused_as_json_503_when_not_ready(
-    tmp_path: Path, embedder: SentenceTransformerEmbedder
-) -> None:
+def test_followups_are_refused_as_json_503_when_not_ready(tmp_path: Path, embedder: Embedder) -> None:
     app = create_app(Settings(data_dir=tmp_path / "empty"), embedder=embedder)
     with TestClient(app) as client:
         response = client.post("/v1/followups", json=ANSWERED)

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from ingest.embedding import SentenceTransformerEmbedder
+from ingest.embedding import Embedder
 from ingest.settings import Settings
 from service.app import create_app
 from service.logs import JsonFormatter
@@ -62,7 +62,7 @@ class CaptureEverything(logging.Handler):
 
 
 @pytest.fixture(scope="module")
-def debug_client(settings: Settings, embedder: SentenceTransformerEmbedder) -> Iterator[TestClient]:
+def debug_client(settings: Settings, embedder: Embedder) -> Iterator[TestClient]:
     """An app configured to log at DEBUG; the `vademecum` level is put back afterwards for the other tests."""
     package = logging.getLogger("vademecum")
     before = package.level
@@ -190,7 +190,7 @@ class LeakyComposer:
 
 
 def test_composer_failure_quoting_the_question_does_not_log_it(
-    settings: Settings, embedder: SentenceTransformerEmbedder, all_logs: CaptureEverything
+    settings: Settings, embedder: Embedder, all_logs: CaptureEverything
 ) -> None:
     with TestClient(create_app(settings, embedder=embedder, composer=LeakyComposer())) as client:
         # A question that is answered, so the composer runs.

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ingest.embedding import SentenceTransformerEmbedder, Vectors
+from ingest.embedding import Embedder, Vectors
 from service.answering.pipeline import AnswerService
 from service.answering.plan import screen
 from service.handoffs import Query
@@ -19,7 +19,7 @@ UNLISTED_EMERGENCY = "my son got stung and now   his lips are huge and he sounds
 class RecordingRetriever(Retriever):
     """The real retriever, noting the question vector each search was given."""
 
-    def __init__(self, index: LoadedIndex, embedder: SentenceTransformerEmbedder) -> None:
+    def __init__(self, index: LoadedIndex, embedder: Embedder) -> None:
         super().__init__(index, embedder)
         self.given: list[Vectors | None] = []
 
@@ -44,7 +44,7 @@ def test_screening_removes_record_numbers_and_injected_instructions() -> None:
     assert "amoxicillin" in screening.question
 
 
-def test_an_out_of_scope_question_is_not_searched(index: LoadedIndex, embedder: SentenceTransformerEmbedder) -> None:
+def test_an_out_of_scope_question_is_not_searched(index: LoadedIndex, embedder: Embedder) -> None:
     plan = AnswerService(index, Retriever(index, embedder)).plan(
         FollowupRequest(question="Write me a poem about the sea")
     )
@@ -53,9 +53,7 @@ def test_an_out_of_scope_question_is_not_searched(index: LoadedIndex, embedder: 
     assert plan.query is None and plan.retrieval is None
 
 
-def test_the_trace_carries_the_query_searched_with_the_emergencys_topic(
-    index: LoadedIndex, embedder: SentenceTransformerEmbedder
-) -> None:
+def test_the_trace_carries_the_query_searched_with_the_emergencys_topic(index: LoadedIndex, embedder: Embedder) -> None:
     question = "my husbands face is droping"
     emergency = detect_emergency(question, weak_cues=True)
     assert emergency is not None and emergency.topic
@@ -68,9 +66,7 @@ def test_the_trace_carries_the_query_searched_with_the_emergencys_topic(
     assert trace.query.text.startswith(f"{emergency.topic}: ")
 
 
-def test_the_searched_query_leaves_out_personal_details(
-    index: LoadedIndex, embedder: SentenceTransformerEmbedder
-) -> None:
+def test_the_searched_query_leaves_out_personal_details(index: LoadedIndex, embedder: Embedder) -> None:
     request = FollowupRequest(question="My patient Margaret Thistlewood has hyperkalaemia: how do I treat it?")
 
     _, trace = AnswerService(index, Retriever(index, embedder)).answer_traced(request, "r1")
@@ -81,7 +77,7 @@ def test_the_searched_query_leaves_out_personal_details(
 
 
 def test_triage_falls_back_to_the_learned_model_and_keeps_the_question_vector(
-    index: LoadedIndex, embedder: SentenceTransformerEmbedder
+    index: LoadedIndex, embedder: Embedder
 ) -> None:
     model = emergency_model_for(embedder.model_name, embedder.dimension)
     service = AnswerService(index, Retriever(index, embedder), emergency_model=model)
@@ -94,9 +90,7 @@ def test_triage_falls_back_to_the_learned_model_and_keeps_the_question_vector(
     assert plan.outcome.status is AnswerStatus.EMERGENCY
 
 
-def test_the_retrieve_step_reuses_the_vector_triage_embedded(
-    index: LoadedIndex, embedder: SentenceTransformerEmbedder
-) -> None:
+def test_the_retrieve_step_reuses_the_vector_triage_embedded(index: LoadedIndex, embedder: Embedder) -> None:
     retriever = RecordingRetriever(index, embedder)
     model = emergency_model_for(embedder.model_name, embedder.dimension)
 

@@ -6,7 +6,7 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from ingest.embedding import SentenceTransformerEmbedder
+from ingest.embedding import Embedder
 from ingest.models import ReferenceType
 from service.handoffs import Query
 from service.retrieval.index import LoadedIndex
@@ -100,7 +100,7 @@ def test_specialty_filter_is_answered_from_that_specialty(client: TestClient) ->
     }
 
 
-def test_filtered_dense_search_runs_inside_chroma(index: LoadedIndex, embedder: SentenceTransformerEmbedder) -> None:
+def test_filtered_dense_search_runs_inside_chroma(index: LoadedIndex, embedder: Embedder) -> None:
     vector = embedder.embed_query(AF_QUESTION)
     before = index.chroma_queries
 
@@ -152,7 +152,7 @@ def test_min_year_filter_keeps_only_passages_citing_evidence_from_that_year_on(c
         assert max(r["year"] or 0 for r in citation["references"]) >= 2021, citation["passage_id"]
 
 
-def test_unfiltered_dense_search_matches_chroma(index: LoadedIndex, embedder: SentenceTransformerEmbedder) -> None:
+def test_unfiltered_dense_search_matches_chroma(index: LoadedIndex, embedder: Embedder) -> None:
     vector = embedder.embed_query(AF_QUESTION)
 
     exact = [row for row, _ in index.exact_search(vector, 5)]
@@ -205,9 +205,7 @@ def test_markdown_in_the_question_cannot_forge_a_citation(client: TestClient) ->
     assert "[1]" not in answer["answer"].replace("\\[1\\]", "")
 
 
-def test_large_index_searches_through_chroma_with_the_same_results(
-    index: LoadedIndex, embedder: SentenceTransformerEmbedder
-) -> None:
+def test_large_index_searches_through_chroma_with_the_same_results(index: LoadedIndex, embedder: Embedder) -> None:
     from dataclasses import replace
 
     from ingest.store import open_collection

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 
-from ingest.embedding import SentenceTransformerEmbedder, Vectors
+from ingest.embedding import Embedder, Vectors
 from service.answering.pipeline import AnswerService
 from service.answering.wording import DISCLAIMERS, OUT_OF_SCOPE
 from service.handoffs import Query
@@ -114,7 +114,7 @@ class BrokenRetriever:
         raise ConnectionError("store unreachable")
 
 
-def test_emergency_is_detected_before_retrieval(index: LoadedIndex, embedder: SentenceTransformerEmbedder) -> None:
+def test_emergency_is_detected_before_retrieval(index: LoadedIndex, embedder: Embedder) -> None:
     service = AnswerService(index, BrokenRetriever())
     request = FollowupRequest(question="my husbands face is droping", audience=Audience.PATIENT)
 

@@ -25,7 +25,7 @@ from schemathesis.core.result import Ok
 from schemathesis.python import asgi
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
-from ingest.embedding import SentenceTransformerEmbedder
+from ingest.embedding import Embedder
 from ingest.settings import Settings
 from service.app import create_app
 
@@ -38,7 +38,7 @@ Operation = APIOperation[Any, Any, Any, Any]
 
 
 @pytest.fixture(scope="module")
-def fuzzed_app(settings: Settings, embedder: SentenceTransformerEmbedder) -> Iterator[FastAPI]:
+def fuzzed_app(settings: Settings, embedder: Embedder) -> Iterator[FastAPI]:
     """An app of its own, whose lifespan schemathesis runs; no rate limit, so no 429 hides an answer.
 
     The body limit is raised too: a generated body above it gets a 413 (tested in test_abuse.py), which

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 
-from ingest.embedding import SentenceTransformerEmbedder, Vectors
+from ingest.embedding import Embedder, Vectors
 from ingest.settings import Settings
 from service.answering.citations import consistency_problems
 from service.answering.composition import ExtractiveComposer
@@ -34,7 +34,7 @@ class FailsMidway:
 
 
 @pytest.fixture(scope="module")
-def failing_client(settings: Settings, embedder: SentenceTransformerEmbedder) -> Iterator[TestClient]:
+def failing_client(settings: Settings, embedder: Embedder) -> Iterator[TestClient]:
     with TestClient(create_app(settings, embedder=embedder, composer=FailsMidway())) as client:
         yield client
 
