@@ -104,6 +104,7 @@ class CaseMetrics(BaseModel):
     mrr: float | None = None
     article_hit_10: float | None = None
     cited_article_hit: float | None = None
+    lead_from_evidence: float | None = None
     must_have_coverage: float | None = None
     contradicted: float | None = None
     contradicted_share: float | None = None

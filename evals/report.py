@@ -20,6 +20,7 @@ LABELS = {
     "mrr": "MRR",
     "article_hit_10": "expected article in top 10",
     "cited_article_hit": "expected article cited",
+    "lead_from_evidence": "lead from evidence (first quote)",
     "must_have_coverage": "must-have coverage (comprehensiveness)",
     "contradicted": "contradicted statements per answer",
     "contradicted_share": "contradicted share (hallucination)",

@@ -64,6 +64,7 @@ class Scorer:
                 problems.append(f"expected {case.expected_status.value}, got {answer.status.value}")
         if case.judgments is not None:
             self._retrieval(case.judgments, output, sections_of, values, problems)
+            values.lead_from_evidence = lead_from_evidence(case, output)
         citations = self._citations(answer, values, problems)
         self._content(case, answer, values, problems)
         return CaseResult(
@@ -181,6 +182,23 @@ class Scorer:
             problems.append(f"must-have not covered ({len(missing)}/{len(covered)}): {shown}")
         for statement, verdict in contradicted[:3]:
             problems.append(f"contradicts '{statement[:80]}' ({verdict.reason[:120]})")
+
+
+# The grade from which a unit is evidence for the answer's lead: golden evidence sections are 2, and BEIR
+# QA pairs graded 2 or 3 answer the question (1 is only related).
+LEAD_GRADE = 2
+
+
+def lead_from_evidence(case: Case, output: SystemOutput) -> float | None:
+    """Whether the answer's first quoted passage is evidence (judge-free); None where no answer is expected."""
+    judgments = case.judgments
+    if judgments is None:
+        return None
+    if not output.cited:
+        expects_answer = case.expected_status in (None, AnswerStatus.ANSWERED)
+        return 0.0 if expects_answer else None
+    lead = units(output.cited[0], judgments.unit)
+    return float(any(judgments.grades.get(unit, 0) >= LEAD_GRADE for unit in lead))
 
 
 def _verbatim(sentence: str, quote: str) -> bool:

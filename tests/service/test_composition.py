@@ -9,7 +9,15 @@ from service.handoffs import DraftItem, Passage, Query
 QUERY = Query(question="q", text="q")
 
 
-def passage(n: int, similarity: float, *, article: str = "a", section: str = "S", cites: bool = True) -> Passage:
+def passage(
+    n: int,
+    similarity: float,
+    *,
+    article: str = "a",
+    section: str = "S",
+    cites: bool = True,
+    score: float | None = None,
+) -> Passage:
     chunk = Chunk(
         id=f"{article}:{n:04d}",
         article_id=article,
@@ -23,15 +31,25 @@ def passage(n: int, similarity: float, *, article: str = "a", section: str = "S"
         position=n,
         content_hash=str(n),
     )
-    return Passage(chunk=chunk, similarity=similarity, score=similarity)
+    # Without a fused score of its own, a passage ranks in retrieval as it does by similarity.
+    return Passage(chunk=chunk, similarity=similarity, score=similarity if score is None else score)
 
 
 def test_best_passage_leads_and_weak_ones_are_left_out() -> None:
-    passages = [passage(1, 0.72), passage(2, 0.80), passage(3, 0.60)]
+    passages = [passage(1, 0.75, score=1.0), passage(2, 0.80, score=1.0), passage(3, 0.60, score=0.5)]
 
     chosen = ExtractiveComposer().select(passages, 5)
 
     assert [p.chunk.id for p in chosen] == ["a:0002", "a:0001"]
+
+
+def test_the_passage_retrieval_ranks_first_can_lead_a_slightly_more_similar_one() -> None:
+    # Retrieval's fused score carries the question's words (a drug's name, "first line"), which cosine misses.
+    passages = [passage(1, 0.78, score=1.0), passage(2, 0.80, score=0.85)]
+
+    chosen = ExtractiveComposer().select(passages, 5)
+
+    assert [p.chunk.id for p in chosen] == ["a:0001", "a:0002"]
 
 
 def test_passages_without_references_are_never_quoted() -> None:
