@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from ingest.embedding import Embedder, OnnxEmbedder, SentenceTransformerEmbedder, export_encoder
+from ingest.embedding import Embedder, OnnxEmbedder, SentenceTransformerEmbedder, export_dir, export_encoder
 from ingest.layout import DataDir
-from ingest.settings import ChromaSettings
+from ingest.settings import ChromaSettings, EmbeddingSettings
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("VADEMECUM_SHARED_DIR", REPO.parent / "shared"))
@@ -26,22 +26,26 @@ def reference_embedder() -> SentenceTransformerEmbedder:
 
 
 @pytest.fixture(scope="session")
-def encoders_dir(tmp_path_factory: pytest.TempPathFactory) -> DataDir:
-    """A data directory holding the session's encoder exports (copy them with `copy_encoders`)."""
-    return DataDir(tmp_path_factory.mktemp("encoders") / "data")
+def encoders_dir(tmp_path_factory: pytest.TempPathFactory, reference_embedder: SentenceTransformerEmbedder) -> DataDir:
+    """A data directory holding the session's encoder exports, the default int8 one written at once (copy it
+    into another data directory with `copy_encoders`)."""
+    data_dir = DataDir(tmp_path_factory.mktemp("encoders") / "data")
+    export_encoder(data_dir, reference_embedder, "int8")
+    return data_dir
 
 
 @pytest.fixture(scope="session")
 def embedder(encoders_dir: DataDir, reference_embedder: SentenceTransformerEmbedder) -> Embedder:
     """The default encoder, as ingest and the service run it: the int8 ONNX export, written once per session."""
-    directory = export_encoder(encoders_dir, reference_embedder, "int8")
+    directory = export_dir(encoders_dir, "", reference_embedder.max_seq_length, "int8")
     return OnnxEmbedder.load(directory, reference_embedder.model_reference, threads=1)
 
 
 def copy_encoders(source: DataDir, target: DataDir) -> None:
-    """Give `target` the exports in `source`, so a `vademecum serve` process over `target` finds its encoder
-    without an ingest writing it (an index built in-process with the session's `embedder` has none)."""
-    shutil.copytree(source.encoders, target.encoders, dirs_exist_ok=True)
+    """Give `target` the default encoder's export from `source`, so a `vademecum serve` process over `target`
+    finds it without an ingest writing it (an index built in-process with the session's `embedder` has none)."""
+    export = export_dir(source, "", EmbeddingSettings().max_seq_length, "int8")
+    shutil.copytree(export, target.encoders / export.name, dirs_exist_ok=True)
 
 
 @pytest.fixture

@@ -21,7 +21,13 @@ from ingest.embedding.base import (
     model_slug,
     resolve_model_reference,
 )
-from ingest.embedding.encoders import EncoderMissingError, effective_kind, ingest_embedder, serving_embedder
+from ingest.embedding.encoders import (
+    EncoderMissingError,
+    ExportedEncoder,
+    effective_kind,
+    ingest_embedder,
+    serving_embedder,
+)
 from ingest.embedding.export import EncoderMismatchError, export_dir, export_encoder, exportable
 from ingest.embedding.onnx_encoder import EncoderUnavailableError, OnnxEmbedder
 from ingest.embedding.reference import SentenceTransformerEmbedder
@@ -34,6 +40,7 @@ __all__ = [
     "EncoderMismatchError",
     "EncoderMissingError",
     "EncoderUnavailableError",
+    "ExportedEncoder",
     "OnnxEmbedder",
     "SentenceTransformerEmbedder",
     "Vectors",

@@ -11,6 +11,7 @@ from evals.bench_harness import Result, encoder_data_dir, parse_encoders, server
 from evals.bench_ingest import EncoderRun, table
 from evals.bench_service import FOLLOWUPS, encoder_comparison
 from ingest.layout import DataDir
+from ingest.settings import EncoderKind
 
 
 def test_parse_encoders_keeps_the_order_and_drops_repeats() -> None:
@@ -60,8 +61,8 @@ def test_encoder_comparison_is_empty_with_one_encoder() -> None:
 
 
 def test_ingest_table_gives_each_encoder_its_ratio_to_torch() -> None:
-    def run(kind: str, ingest_s: float, floor_s: float) -> EncoderRun:
-        return EncoderRun(kind, DataDir(Path(kind)), 2, 100, ingest_s, 10, floor_s, floor_s * 10)  # type: ignore[arg-type]
+    def run(kind: EncoderKind, ingest_s: float, floor_s: float) -> EncoderRun:
+        return EncoderRun(kind, DataDir(Path(kind)), 2, 100, ingest_s, 10, floor_s, floor_s * 10)
 
     lines = table([run("torch", 10.0, 1.0), run("int8", 5.0, 0.25)], floor_threads=2).splitlines()
 

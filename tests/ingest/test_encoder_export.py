@@ -14,6 +14,7 @@ from ingest.embedding import (
     EncoderMismatchError,
     EncoderMissingError,
     EncoderUnavailableError,
+    ExportedEncoder,
     OnnxEmbedder,
     SentenceTransformerEmbedder,
     default_model_path,
@@ -82,22 +83,31 @@ def test_an_export_that_does_not_match_the_model_is_an_error_and_leaves_nothing(
 
 
 def test_the_service_loads_the_export_without_the_model(exported: Path, data_dir: DataDir) -> None:
-    loaded = serving_embedder(data_dir, DEFAULT)
+    served = serving_embedder(data_dir, DEFAULT)
 
-    assert isinstance(loaded, OnnxEmbedder) and loaded.encoder == "int8"
-    assert loaded.embed_query("and in pregnancy?").shape == (384,)
+    assert isinstance(served, ExportedEncoder) and served.encoder == "int8"
+    assert served.embed_query("and in pregnancy?").shape == (384,)
+    assert isinstance(served.load(), OnnxEmbedder)
+
+
+def test_the_service_names_the_model_and_encoder_before_the_export_is_written(data_dir: DataDir) -> None:
+    served = serving_embedder(data_dir, DEFAULT)
+
+    assert (served.model_name, served.encoder) == ("all-MiniLM-L6-v2", "int8")
 
 
 def test_the_service_without_an_export_names_the_command_that_writes_it(data_dir: DataDir) -> None:
+    served = serving_embedder(data_dir, DEFAULT)
+
     with pytest.raises(EncoderMissingError, match="run `vademecum ingest`"):
-        serving_embedder(data_dir, DEFAULT)
+        served.embed_query("and in pregnancy?")
 
 
 def test_a_damaged_export_is_reported_not_loaded(exported: Path, data_dir: DataDir) -> None:
     (exported / "model.onnx").write_bytes(b"not a model")
 
     with pytest.raises(EncoderUnavailableError, match="unusable"):
-        serving_embedder(data_dir, DEFAULT)
+        serving_embedder(data_dir, DEFAULT).embed_query("and in pregnancy?")
 
 
 def test_the_torch_encoder_is_the_model_itself(data_dir: DataDir) -> None:
