@@ -26,6 +26,7 @@ from ingest.layout import DataDir
 from ingest.pipeline import run_ingest
 from ingest.settings import ChromaSettings
 from ingest.store import close_client, make_client
+from tests.conftest import copy_encoders
 from tests.ingest.articles import DEFAULT_BULLETS, write_article, write_corpus
 from tests.service.serving import BIN, Process, chroma_server, serve, service_env
 
@@ -108,12 +109,15 @@ def chroma(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ChromaSettings]
 
 
 @pytest.fixture(scope="module")
-def rollout(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder, chroma: ChromaSettings) -> Iterator[Rollout]:
+def rollout(
+    tmp_path_factory: pytest.TempPathFactory, embedder: Embedder, encoders_dir: DataDir, chroma: ChromaSettings
+) -> Iterator[Rollout]:
     root = tmp_path_factory.mktemp("replicas")
     corpus, data = root / "corpus", DataDir(root / "data")
     write_corpus(corpus)
     first = run_ingest([corpus], data_dir=data, embedder=embedder, chroma=chroma)
     assert first.version, first
+    copy_encoders(encoders_dir, data)
     outcome = Rollout(first=first.version)
     env = service_env(data.root, chroma, reload_interval_s="0.5")
     replicas = [serve(root / f"replica-{n}.log", env) for n in range(2)]

@@ -23,7 +23,7 @@ from ingest.embedding import Embedder
 from ingest.layout import DataDir
 from ingest.pipeline import run_ingest
 from ingest.settings import ChromaSettings
-from tests.conftest import REPO
+from tests.conftest import REPO, copy_encoders
 from tests.ingest.articles import write_corpus
 from tests.service.serving import BIN, chroma_server, serve, service_env
 
@@ -57,12 +57,15 @@ def _one_request(url: str, n: int) -> tuple[int, int | None]:
 
 
 @pytest.fixture(scope="module")
-def burst(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder, chroma: ChromaSettings) -> Iterator[Burst]:
+def burst(
+    tmp_path_factory: pytest.TempPathFactory, embedder: Embedder, encoders_dir: DataDir, chroma: ChromaSettings
+) -> Iterator[Burst]:
     """Two workers serving; bursts of concurrent requests until both workers have answered (or time is up)."""
     root = tmp_path_factory.mktemp("workers")
     write_corpus(root / "corpus")
     report = run_ingest([root / "corpus"], data_dir=DataDir(root / "data"), embedder=embedder, chroma=chroma)
     assert report.version, report
+    copy_encoders(encoders_dir, DataDir(root / "data"))
     service = serve(root / "serve.log", service_env(root / "data", chroma), workers=2)
     try:
         service.wait_for("/readyz", timeout_s=120)
