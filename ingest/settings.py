@@ -24,7 +24,7 @@ class EmbeddingSettings(BaseModel):
     # int8 is the default: 2.5-3x faster than torch, vectors within cosine 0.99 of the model's, the same
     # retrieval quality on our evaluations. Changing it re-embeds the index at the next ingest.
     encoder: EncoderKind = "int8"
-    # ONNX Runtime threads while ingesting; 0 uses one per core.
+    # Cores an ingest embeds on (parallel passes of ONNX Runtime, one thread each); 0 uses every core.
     threads: int = Field(default=0, ge=0, le=64)
     batch_size: int = Field(default=64, ge=1, le=4096)
     max_seq_length: int = Field(default=256, ge=16, le=8192)
@@ -50,7 +50,7 @@ class ServiceSettings(BaseModel):
     # Question and answer text stay out of the logs unless explicitly enabled.
     log_text: bool = False
     log_level: str = "INFO"
-    # Encoder threads per request (ONNX Runtime intra-op, or torch's); 1 serves concurrent requests best.
+    # Encoder threads per request (torch's, or ONNX Runtime's parallel passes); 1 serves concurrency best.
     encoder_threads: int = Field(default=1, ge=1, le=64)
     # uvicorn worker processes; more than one needs Chroma in http mode (embedded Chroma has one writer).
     workers: int = Field(default=1, ge=1, le=64)

@@ -52,9 +52,9 @@ def ingest_embedder(settings: EmbeddingSettings, data_dir: DataDir) -> Embedder:
 def serving_embedder(data_dir: DataDir, settings: EmbeddingSettings, threads: int = 1) -> Embedder:
     """The encoder a serving process embeds questions with: the export ingest wrote, loaded without torch.
 
-    `threads` is ONNX Runtime's intra-op thread count (requests run in parallel threads: one each serves
-    concurrency best). The export is loaded at first use (`ExportedEncoder`), so a server may start before
-    the first ingest has written it.
+    `threads` is how many cores one call may use (OnnxEmbedder.load); requests already run in parallel
+    threads, so one each serves concurrency best. The export is loaded at first use (`ExportedEncoder`), so
+    a server may start before the first ingest has written it.
     """
     kind = effective_kind(settings)
     if kind == "torch":

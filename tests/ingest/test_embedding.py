@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from ingest.embedding import Embedder, OnnxEmbedder, SentenceTransformerEmbedder, export_encoder
+from ingest.embedding import Embedder, OnnxEmbedder, SentenceTransformerEmbedder, export_dir, export_encoder
 from ingest.layout import DataDir
 
 TEXTS = [
@@ -71,3 +71,9 @@ def test_no_texts_give_no_vectors(embedder: Embedder) -> None:
 def test_the_encoder_names_the_model_and_its_kind(embedder: Embedder, fp32: OnnxEmbedder) -> None:
     assert (embedder.model_name, embedder.encoder, embedder.dimension) == ("all-MiniLM-L6-v2", "int8", 384)
     assert fp32.encoder == "fp32"
+
+
+def test_parallel_passes_give_the_vectors_of_one_pass_at_a_time(encoders_dir: DataDir, embedder: Embedder) -> None:
+    parallel = OnnxEmbedder.load(export_dir(encoders_dir, "", 256, "int8"), embedder.model_reference, threads=2)
+
+    assert np.array_equal(parallel.embed_documents(TEXTS * 3), embedder.embed_documents(TEXTS * 3))
