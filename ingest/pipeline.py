@@ -28,7 +28,14 @@ from ingest.layout import DataDir, IndexWriteError, WriterLock, new_version_id
 from ingest.loading import LoadedInputs, load_inputs
 from ingest.models import Article, ValidationIssue
 from ingest.settings import ChromaSettings
-from ingest.version import IndexCorruptError, Manifest, read_articles, read_manifest, verify_version
+from ingest.version import (
+    SECTION_EMBEDDINGS,
+    IndexCorruptError,
+    Manifest,
+    read_articles,
+    read_manifest,
+    verify_version,
+)
 from ingest.version_builder import PreviousIndex, VersionBuilder, drop_collections
 
 Progress = Callable[[str, int, int], None]
@@ -132,7 +139,11 @@ def _ingest_locked(
     moved = stored_in != chroma.mode
     if moved:
         report.warnings.append(f"the active version is stored in {stored_in} Chroma: rewriting it into {chroma.mode}")
-    if previous and not (report.added or report.updated or report.removed or moved):
+    # A version written before section vectors existed is rewritten once, reusing every passage vector.
+    lacks_sections = bool(active and active.manifest and not (active.directory / SECTION_EMBEDDINGS).exists())
+    if lacks_sections:
+        report.warnings.append("the active version has no section vectors: rewriting it with them")
+    if previous and not (report.added or report.updated or report.removed or moved or lacks_sections):
         report.not_written = "no changes"
         return
     if not articles:

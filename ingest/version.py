@@ -6,6 +6,7 @@ versions/<v>/chunks.jsonl           passages; row i matches row i of embeddings.
 versions/<v>/embeddings.npy         unit vectors of the passages (also the cache the next run reuses)
 versions/<v>/questions.jsonl        article questions and related questions, pointing at an article
 versions/<v>/question_embeddings.npy
+versions/<v>/section_embeddings.npy one vector per section heading (ingest.sections), in order of first appearance
 versions/<v>/bm25/                  bm25s index over the passages
 versions/<v>/chroma/                embedded Chroma (absent in server mode)
 
@@ -24,6 +25,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from ingest.embedding.base import Vectors
 from ingest.models import Article, Chunk, SourceFormat
+from ingest.sections import section_rows
 from ingest.settings import EncoderKind
 
 MANIFEST = "manifest.json"
@@ -32,6 +34,7 @@ CHUNKS = "chunks.jsonl"
 EMBEDDINGS = "embeddings.npy"
 QUESTIONS = "questions.jsonl"
 QUESTION_EMBEDDINGS = "question_embeddings.npy"
+SECTION_EMBEDDINGS = "section_embeddings.npy"
 BM25_DIR = "bm25"
 CHROMA_DIR = "chroma"
 CHROMA_DB = "chroma.sqlite3"
@@ -191,10 +194,13 @@ def verify_version(directory: Path) -> Manifest:
     if set(articles) != set(manifest.articles):
         listed = len(manifest.articles)
         raise corrupt(directory / ARTICLES, f"holds {len(articles)} articles, the manifest lists {listed}")
-    _expect_rows(directory / CHUNKS, len(read_chunks(directory)), manifest.passage_count)
+    chunks = read_chunks(directory)
+    _expect_rows(directory / CHUNKS, len(chunks), manifest.passage_count)
     _expect_shape(directory / EMBEDDINGS, manifest.passage_count, manifest.dimension)
     _expect_rows(directory / QUESTIONS, len(read_questions(directory)), manifest.question_count)
     _expect_shape(directory / QUESTION_EMBEDDINGS, manifest.question_count, manifest.dimension)
+    if (directory / SECTION_EMBEDDINGS).exists():  # absent from versions written before section vectors
+        _expect_shape(directory / SECTION_EMBEDDINGS, len(section_rows(chunks)[0]), manifest.dimension)
     bm25 = directory / BM25_DIR
     if not bm25.is_dir() or not any(bm25.iterdir()):
         raise corrupt(bm25, "missing")

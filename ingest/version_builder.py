@@ -18,6 +18,7 @@ from ingest.bm25 import build_bm25
 from ingest.chunking import CHUNKER_VERSION, chunk_article, embedding_key
 from ingest.embedding import Embedder, Vectors
 from ingest.models import Article, Chunk
+from ingest.sections import section_rows, section_text
 from ingest.settings import ChromaSettings
 from ingest.store import (
     PASSAGES,
@@ -36,6 +37,7 @@ from ingest.version import (
     CHUNKS,
     EMBEDDINGS,
     QUESTION_EMBEDDINGS,
+    SECTION_EMBEDDINGS,
     ArticleEntry,
     IndexedQuestion,
     Manifest,
@@ -118,12 +120,19 @@ class VersionBuilder:
         question_vectors, _ = embed_with_cache(
             self.embedder, [q.text for q in questions], [q.embedding_key for q in questions], question_cache, None
         )
+        titles = {a.id: a.title for a in articles}
+        section_texts = [section_text(titles[article_id], heading) for article_id, heading in section_rows(chunks)[0]]
+        # Section texts are short questions and headings: the question cache holds many of them already.
+        section_vectors, _ = embed_with_cache(
+            self.embedder, section_texts, [embedding_key(t) for t in section_texts], question_cache, None
+        )
 
         write_jsonl(self.directory / ARTICLES, articles)
         write_jsonl(self.directory / CHUNKS, chunks)
         write_vectors(self.directory / EMBEDDINGS, vectors)
         write_jsonl(self.directory / QUESTIONS_FILE, questions)
         write_vectors(self.directory / QUESTION_EMBEDDINGS, question_vectors)
+        write_vectors(self.directory / SECTION_EMBEDDINGS, section_vectors)
         if progress:
             progress("indexing BM25", 0, 1)
         build_bm25([c.embed_text for c in chunks], self.directory / BM25_DIR)
@@ -163,11 +172,15 @@ class VersionBuilder:
         if self.previous is None:
             return VectorCache.empty(), VectorCache.empty()
         old = self.previous.directory
-        passages = VectorCache([c.content_hash for c in read_chunks(old)], read_vectors(old / EMBEDDINGS, mmap=True))
-        questions = VectorCache(
-            [q.embedding_key for q in read_questions(old)], read_vectors(old / QUESTION_EMBEDDINGS, mmap=True)
-        )
-        return passages, questions
+        old_chunks = read_chunks(old)
+        passages = VectorCache([c.content_hash for c in old_chunks], read_vectors(old / EMBEDDINGS, mmap=True))
+        keys = [q.embedding_key for q in read_questions(old)]
+        question_vectors = read_vectors(old / QUESTION_EMBEDDINGS, mmap=True)
+        if (old / SECTION_EMBEDDINGS).exists():  # section texts share the question cache (both are short texts)
+            titles = {c.article_id: c.article_title for c in old_chunks}
+            keys += [embedding_key(section_text(titles[a], h)) for a, h in section_rows(old_chunks)[0]]
+            question_vectors = np.vstack([question_vectors, read_vectors(old / SECTION_EMBEDDINGS, mmap=True)])
+        return passages, VectorCache(keys, question_vectors)
 
     def _write_chroma(
         self,

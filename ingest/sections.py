@@ -1,0 +1,55 @@
+"""The sections of an index version: the unit a question names, one vector per (article, section heading).
+
+A MedQuAD section is one QA pair, headed by its own question ("What are the treatments for glaucoma ?"); a
+page's section is a heading ("First-Line Treatment"). How close a user's question comes to a section's
+heading is the strongest single sign that the section answers it, stronger than the closeness of any one
+passage: so each version stores a vector per section, and retrieval compares the question with it.
+
+Sections are numbered in chunk order; `section_rows` gives every chunk row its section's number, the same
+way at ingest and at load, so only the vectors need storing.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+import numpy as np
+
+from ingest.models import Chunk
+
+__all__ = ["SectionKey", "is_question_heading", "section_rows", "section_text"]
+
+SectionKey = tuple[str, str]  # (article id, section heading)
+
+
+def section_rows(chunks: Sequence[Chunk]) -> tuple[list[SectionKey], np.ndarray]:
+    """The distinct sections in order of first appearance, and each chunk row's index into them."""
+    numbers: dict[SectionKey, int] = {}
+    rows = np.empty(len(chunks), dtype=np.int32)
+    for row, chunk in enumerate(chunks):
+        rows[row] = numbers.setdefault((chunk.article_id, chunk.section), len(numbers))
+    return list(numbers), rows
+
+
+_QUESTION_START = re.compile(
+    r"^(what|how|who|whom|whose|why|when|where|which|is|are|do|does|did|can|could|should|will|would|was|were)\b",
+    re.IGNORECASE,
+)
+
+
+def is_question_heading(heading: str) -> bool:
+    """A heading phrased as a question ("What causes glaucoma ?", "Is Metformin Safe in CKD"), not a topic label."""
+    heading = heading.strip()
+    return heading.endswith("?") or bool(_QUESTION_START.match(heading))
+
+
+def section_text(article_title: str, heading: str) -> str:
+    """What is embedded for a section: its heading, with the article's title when the heading lacks it.
+
+    "First-Line Treatment" alone is the same in every article; "Uncomplicated UTI: First-Line Treatment"
+    says which. A MedQuAD heading already names its topic ("What causes glaucoma ?").
+    """
+    if article_title.casefold() in heading.casefold():
+        return heading
+    return f"{article_title}: {heading}"
