@@ -67,16 +67,17 @@ class EvidenceCheck:
         return cached
 
     def _article_text(self, article_id: str) -> str:
-        article = self.index.articles.get(article_id)
-        head = f"{article.title}. {article.question}" if article else ""
+        # Read field by field: the corpus terms read every article, which need not be built for that.
+        heading = self.index.articles.headings.get(article_id)
+        head = f"{heading[0]}. {heading[1]}" if heading else ""
         rows = self.index.article_rows.get(article_id, [])
-        return "\n".join([head, *(self.index.chunks[row].text for row in rows)])
+        return "\n".join([head, *(self.index.chunks.text(row) for row in rows)])
 
     def _fits(self, article_id: str, band: AgeBand | None, pregnant: bool) -> bool:
         written_for = self._bands.get(article_id)
         if written_for is None:
-            article = self.index.articles.get(article_id)
-            written_for = article_band(article.title, article.question) if article else AgeBand()
+            heading = self.index.articles.headings.get(article_id)
+            written_for = article_band(*heading) if heading else AgeBand()
             self._bands[article_id] = written_for
         if pregnant and written_for.not_pregnant:
             return False

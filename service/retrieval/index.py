@@ -2,7 +2,8 @@
 
 A request only embeds its question; passages, their vectors, the BM25 index, the question index,
 the articles and the corpus vocabulary were all computed at ingest (or once, here, at load) and are
-kept in memory.
+kept in memory. Passages and articles are kept compactly (`ChunkStore`, `ArticleStore`): a request
+reads a few hundred of 87,240 passages and a handful of articles, which are built when it reads them.
 
 Dense search has two paths with the same results. With metadata filters it always asks Chroma, so
 the filter is evaluated inside the store (`where`). Without filters, and when the index is small
@@ -13,6 +14,7 @@ the passage vectors already in memory: exact, and a fraction of a millisecond fo
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
@@ -27,18 +29,21 @@ from ingest.models import Article, Chunk
 from ingest.settings import ChromaSettings
 from ingest.store import make_client, open_collection
 from ingest.version import (
+    ARTICLES,
     BM25_DIR,
     CHROMA_DIR,
+    CHUNKS,
     EMBEDDINGS,
     QUESTION_EMBEDDINGS,
     IndexedQuestion,
     Manifest,
-    read_articles,
-    read_chunks,
+    read_jsonl,
     read_manifest,
     read_questions,
     read_vectors,
 )
+from service.retrieval.article_store import ArticleStore
+from service.retrieval.chunk_store import ChunkStore
 from service.triage.lexical_checks import TermChecker, model_vocabulary
 from service.triage.scope import vocabulary
 
@@ -55,8 +60,8 @@ class IndexMismatchError(Exception):
 class LoadedIndex:
     directory: Path
     manifest: Manifest
-    articles: dict[str, Article]
-    chunks: list[Chunk]
+    articles: ArticleStore
+    chunks: ChunkStore
     rows: dict[str, int]
     vectors: Vectors
     bm25: Bm25Index
@@ -161,21 +166,24 @@ def open_index(data_dir: DataDir, embedder: Embedder, chroma: ChromaSettings) ->
             f"index {manifest.version} holds {manifest.encoder} vectors, but the configured encoder is "
             f"{embedder.encoder}: run `vademecum ingest` (it re-embeds with the configured encoder)"
         )
-    chunks = read_chunks(directory)
-    articles = read_articles(directory)
+    # Streamed into the stores one line at a time: a list of every Chunk first would cost its 245 MB again.
+    chunks = ChunkStore(read_jsonl(directory / CHUNKS, Chunk))
+    articles = ArticleStore(read_jsonl(directory / ARTICLES, Article))
     questions = read_questions(directory)
     client = make_client(chroma, directory / CHROMA_DIR if chroma.mode == "embedded" else None)
     article_rows: dict[str, list[int]] = {}
-    for row, chunk in enumerate(chunks):
-        article_rows.setdefault(chunk.article_id, []).append(row)
-    texts = [chunk.text for chunk in chunks] + [f"{a.title} {a.question}" for a in articles.values()]
-    words = vocabulary(texts)
+    for row in range(len(chunks)):
+        article_rows.setdefault(chunks.article_id(row), []).append(row)
+    headings = articles.headings
+    words = vocabulary(
+        chain((chunks.text(row) for row in range(len(chunks))), (f"{t} {q}" for t, q in headings.values()))
+    )
     return LoadedIndex(
         directory=directory,
         manifest=manifest,
         articles=articles,
         chunks=chunks,
-        rows={chunk.id: row for row, chunk in enumerate(chunks)},
+        rows={passage_id: row for row, passage_id in enumerate(chunks.ids)},
         vectors=np.ascontiguousarray(read_vectors(directory / EMBEDDINGS), dtype=np.float32),
         bm25=Bm25Index(directory / BM25_DIR),
         questions=questions,
@@ -190,7 +198,7 @@ def open_index(data_dir: DataDir, embedder: Embedder, chroma: ChromaSettings) ->
         ),
         words=words,
         terms=_term_checker(words, embedder),
-        folded_titles={a.id: f"{a.title}\n{a.question}".casefold() for a in articles.values()},
+        folded_titles={a: f"{title}\n{question}".casefold() for a, (title, question) in headings.items()},
     )
 
 
