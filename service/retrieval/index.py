@@ -44,11 +44,13 @@ from ingest.version import (
 )
 from service.retrieval.article_store import ArticleStore
 from service.retrieval.chunk_store import ChunkStore
+from service.retrieval.passage_vectors import PassageVectors
 from service.triage.lexical_checks import TermChecker, model_vocabulary
 from service.triage.scope import vocabulary
 
 # Up to this many rows, an unfiltered dense search scans the in-memory vectors instead of asking Chroma:
-# below it the scan reads a few MB and wins; above it (MedQuAD) the HNSW index reads far less memory.
+# below it the scan reads a few MB and wins; above it (MedQuAD) the HNSW index reads far less memory, and
+# the passage vectors stay on disk (PassageVectors), read for a request's candidates only.
 EXACT_SEARCH_MAX_ROWS = 20_000
 
 
@@ -63,7 +65,7 @@ class LoadedIndex:
     articles: ArticleStore
     chunks: ChunkStore
     rows: dict[str, int]
-    vectors: Vectors
+    vectors: PassageVectors
     bm25: Bm25Index
     questions: list[IndexedQuestion]
     question_vectors: Vectors
@@ -134,6 +136,7 @@ class LoadedIndex:
         return [(int(i[1:]), 1.0 - float(d)) for i, d in zip(result["ids"][0], distances, strict=True)]
 
     def close(self) -> None:
+        self.vectors.close()
         close = getattr(self.client, "close", None)
         if callable(close):
             close()
@@ -184,7 +187,11 @@ def open_index(data_dir: DataDir, embedder: Embedder, chroma: ChromaSettings) ->
         articles=articles,
         chunks=chunks,
         rows={passage_id: row for row, passage_id in enumerate(chunks.ids)},
-        vectors=np.ascontiguousarray(read_vectors(directory / EMBEDDINGS), dtype=np.float32),
+        vectors=(
+            PassageVectors.in_memory(directory / EMBEDDINGS)
+            if len(chunks) <= EXACT_SEARCH_MAX_ROWS
+            else PassageVectors.on_disk(directory / EMBEDDINGS)
+        ),
         bm25=Bm25Index(directory / BM25_DIR),
         questions=questions,
         question_vectors=np.ascontiguousarray(read_vectors(directory / QUESTION_EMBEDDINGS), dtype=np.float32),
