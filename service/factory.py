@@ -21,7 +21,10 @@ class WorkersNeedChromaServerError(Exception):
 def app_from_settings() -> FastAPI:
     """The app of one worker process, built from `get_settings()` (the `VADEMECUM_*` environment)."""
     from service.app import create_app
+    from service.runtime.memory import limit_malloc_arenas
 
+    # Before the index is opened and the request threads start: arenas made earlier stay.
+    limit_malloc_arenas()
     return create_app(get_settings())
 
 

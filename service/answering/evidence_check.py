@@ -1,13 +1,15 @@
 """Does the evidence found fit the question? Age group and what is asked, checked against whole articles.
 
 `EvidenceCheck` holds what these checks read once per index: each article's age group (from its title and
-question), each article's words and sentences, and how many articles use each word (`service.triage.asked`).
+question), the words and sentences of the articles evidence came from lately, and how many articles use each
+word (`service.triage.asked`).
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from functools import lru_cache
 
 from service.handoffs import Passage
 from service.retrieval.index import LoadedIndex
@@ -15,13 +17,16 @@ from service.triage.asked import Asked, CorpusTerms, EvidenceText, lexically_sup
 from service.triage.lexical_checks import AgeBand, article_band, populations, question_band
 
 _NOT_PREGNANT = re.compile(r"\b(not|non|isn'?t|isnt)[ -]pregnant\b")
+# Articles whose words and sentences stay read. One MedQuAD article's take 87 KB and reading one again takes
+# milliseconds: unbounded, a server that had cited all 5,535 would hold about 480 MB of them.
+READ_ARTICLES = 256
 
 
 class EvidenceCheck:
     def __init__(self, index: LoadedIndex) -> None:
         self.index = index
         self._bands: dict[str, AgeBand] = {}
-        self._texts: dict[str, EvidenceText] = {}
+        self._evidence_text = lru_cache(maxsize=READ_ARTICLES)(self._read_evidence_text)
         self._corpus: CorpusTerms | None = None
 
     def fitting_age(self, question: str, passages: Sequence[Passage]) -> list[Passage] | None:
@@ -60,23 +65,21 @@ class EvidenceCheck:
             )
         return self._corpus
 
-    def _evidence_text(self, article_id: str) -> EvidenceText:
-        cached = self._texts.get(article_id)
-        if cached is None:
-            cached = self._texts[article_id] = EvidenceText.read(self._article_text(article_id))
-        return cached
+    def _read_evidence_text(self, article_id: str) -> EvidenceText:
+        return EvidenceText.read(self._article_text(article_id))
 
     def _article_text(self, article_id: str) -> str:
-        article = self.index.articles.get(article_id)
-        head = f"{article.title}. {article.question}" if article else ""
+        # Read field by field: the corpus terms read every article, which need not be built for that.
+        heading = self.index.articles.headings.get(article_id)
+        head = f"{heading[0]}. {heading[1]}" if heading else ""
         rows = self.index.article_rows.get(article_id, [])
-        return "\n".join([head, *(self.index.chunks[row].text for row in rows)])
+        return "\n".join([head, *(self.index.chunks.text(row) for row in rows)])
 
     def _fits(self, article_id: str, band: AgeBand | None, pregnant: bool) -> bool:
         written_for = self._bands.get(article_id)
         if written_for is None:
-            article = self.index.articles.get(article_id)
-            written_for = article_band(article.title, article.question) if article else AgeBand()
+            heading = self.index.articles.headings.get(article_id)
+            written_for = article_band(*heading) if heading else AgeBand()
             self._bands[article_id] = written_for
         if pregnant and written_for.not_pregnant:
             return False

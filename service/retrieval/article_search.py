@@ -12,8 +12,7 @@ def search_articles(index: LoadedIndex, embedder: Embedder, query: str, limit: i
     the query verbatim ranks first."""
     query = " ".join(query.split())
     if not query:
-        ordered = sorted(index.articles.values(), key=lambda a: a.id)
-        return [(a, 0.0) for a in ordered[:limit]]
+        return [(index.articles[a], 0.0) for a in sorted(index.articles)[:limit]]
     best: dict[str, float] = {}
     if index.questions:
         for i, similarity in index.question_search(embedder.embed_query(query), limit * 4):

@@ -2,7 +2,8 @@
 
 A request only embeds its question; passages, their vectors, the BM25 index, the question index,
 the articles and the corpus vocabulary were all computed at ingest (or once, here, at load) and are
-kept in memory.
+kept in memory. Passages and articles are kept compactly (`ChunkStore`, `ArticleStore`): a request
+reads a few hundred of 87,240 passages and a handful of articles, which are built when it reads them.
 
 Dense search has two paths with the same results. With metadata filters it always asks Chroma, so
 the filter is evaluated inside the store (`where`). Without filters, and when the index is small
@@ -13,6 +14,7 @@ the passage vectors already in memory: exact, and a fraction of a millisecond fo
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
@@ -27,23 +29,28 @@ from ingest.models import Article, Chunk
 from ingest.settings import ChromaSettings
 from ingest.store import make_client, open_collection
 from ingest.version import (
+    ARTICLES,
     BM25_DIR,
     CHROMA_DIR,
+    CHUNKS,
     EMBEDDINGS,
     QUESTION_EMBEDDINGS,
     IndexedQuestion,
     Manifest,
-    read_articles,
-    read_chunks,
+    read_jsonl,
     read_manifest,
     read_questions,
     read_vectors,
 )
+from service.retrieval.article_store import ArticleStore
+from service.retrieval.chunk_store import ChunkStore
+from service.retrieval.passage_vectors import PassageVectors
 from service.triage.lexical_checks import TermChecker, model_vocabulary
 from service.triage.scope import vocabulary
 
 # Up to this many rows, an unfiltered dense search scans the in-memory vectors instead of asking Chroma:
-# below it the scan reads a few MB and wins; above it (MedQuAD) the HNSW index reads far less memory.
+# below it the scan reads a few MB and wins; above it (MedQuAD) the HNSW index reads far less memory, and
+# the passage vectors stay on disk (PassageVectors), read for a request's candidates only.
 EXACT_SEARCH_MAX_ROWS = 20_000
 
 
@@ -55,10 +62,10 @@ class IndexMismatchError(Exception):
 class LoadedIndex:
     directory: Path
     manifest: Manifest
-    articles: dict[str, Article]
-    chunks: list[Chunk]
+    articles: ArticleStore
+    chunks: ChunkStore
     rows: dict[str, int]
-    vectors: Vectors
+    vectors: PassageVectors
     bm25: Bm25Index
     questions: list[IndexedQuestion]
     question_vectors: Vectors
@@ -129,6 +136,7 @@ class LoadedIndex:
         return [(int(i[1:]), 1.0 - float(d)) for i, d in zip(result["ids"][0], distances, strict=True)]
 
     def close(self) -> None:
+        self.vectors.close()
         close = getattr(self.client, "close", None)
         if callable(close):
             close()
@@ -161,22 +169,29 @@ def open_index(data_dir: DataDir, embedder: Embedder, chroma: ChromaSettings) ->
             f"index {manifest.version} holds {manifest.encoder} vectors, but the configured encoder is "
             f"{embedder.encoder}: run `vademecum ingest` (it re-embeds with the configured encoder)"
         )
-    chunks = read_chunks(directory)
-    articles = read_articles(directory)
+    # Streamed into the stores one line at a time: a list of every Chunk first would cost its 245 MB again.
+    chunks = ChunkStore(read_jsonl(directory / CHUNKS, Chunk))
+    articles = ArticleStore(read_jsonl(directory / ARTICLES, Article))
     questions = read_questions(directory)
     client = make_client(chroma, directory / CHROMA_DIR if chroma.mode == "embedded" else None)
     article_rows: dict[str, list[int]] = {}
-    for row, chunk in enumerate(chunks):
-        article_rows.setdefault(chunk.article_id, []).append(row)
-    texts = [chunk.text for chunk in chunks] + [f"{a.title} {a.question}" for a in articles.values()]
-    words = vocabulary(texts)
+    for row in range(len(chunks)):
+        article_rows.setdefault(chunks.article_id(row), []).append(row)
+    headings = articles.headings
+    words = vocabulary(
+        chain((chunks.text(row) for row in range(len(chunks))), (f"{t} {q}" for t, q in headings.values()))
+    )
     return LoadedIndex(
         directory=directory,
         manifest=manifest,
         articles=articles,
         chunks=chunks,
-        rows={chunk.id: row for row, chunk in enumerate(chunks)},
-        vectors=np.ascontiguousarray(read_vectors(directory / EMBEDDINGS), dtype=np.float32),
+        rows={passage_id: row for row, passage_id in enumerate(chunks.ids)},
+        vectors=(
+            PassageVectors.in_memory(directory / EMBEDDINGS)
+            if len(chunks) <= EXACT_SEARCH_MAX_ROWS
+            else PassageVectors.on_disk(directory / EMBEDDINGS)
+        ),
         bm25=Bm25Index(directory / BM25_DIR),
         questions=questions,
         question_vectors=np.ascontiguousarray(read_vectors(directory / QUESTION_EMBEDDINGS), dtype=np.float32),
@@ -190,7 +205,7 @@ def open_index(data_dir: DataDir, embedder: Embedder, chroma: ChromaSettings) ->
         ),
         words=words,
         terms=_term_checker(words, embedder),
-        folded_titles={a.id: f"{a.title}\n{a.question}".casefold() for a in articles.values()},
+        folded_titles={a: f"{title}\n{question}".casefold() for a, (title, question) in headings.items()},
     )
 
 

@@ -16,10 +16,12 @@ apixaban passages. So before an answer is composed:
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import Stemmer
 
 from service.triage.asked import DRUG_CLASSES, drug_classes
@@ -179,30 +181,29 @@ class TermChecker:
     vocabulary: frozenset[str]
     stems: frozenset[str]
     common: frozenset[str]
-    # A one-deletion neighbourhood of the vocabulary, for typos: variant -> words.
-    neighbours: dict[str, tuple[str, ...]]
-    prefixes: frozenset[str]
+    # A one-deletion neighbourhood of the vocabulary, for typos, as the sorted hashes of its variants: only
+    # membership is asked, and on MedQuAD the 230,000 variants (with the words each came from) took 37 MB as
+    # strings, 2 MB as hashes. A collision (about one look-up in 10^13) would take a typo for a corpus word.
+    neighbours: np.ndarray
+    # The words that may be abbreviated, in order: "chemo" begins one when a bisection lands on it. Kept
+    # instead of every beginning of every word (70,000 strings on MedQuAD).
+    abbreviable: tuple[str, ...]
 
     @classmethod
     def build(cls, vocabulary: Iterable[str], common: Iterable[str]) -> TermChecker:
         words = frozenset(vocabulary)
         stemmer = Stemmer.Stemmer("english")
         stems = frozenset(stemmer.stemWords(list(words))) | frozenset(fold_sounds(w) for w in words)
-        neighbours: dict[str, list[str]] = {}
-        prefixes: set[str] = set()
-        for word in words:
-            if len(word) < MIN_TERM_CHARS or word.isdigit():
-                continue
-            folded = fold_sounds(word)
-            for variant in {folded, *(folded[:i] + folded[i + 1 :] for i in range(len(folded)))}:
-                neighbours.setdefault(variant, []).append(word)
-            prefixes.update(word[:n] for n in range(4, len(word)))
+        neighbours: set[int] = set()
+        abbreviable = sorted(w for w in words if len(w) >= MIN_TERM_CHARS and not w.isdigit())
+        for word in abbreviable:
+            neighbours.update(hash(variant) for variant in _variants(fold_sounds(word)))
         return cls(
             vocabulary=words,
             stems=stems,
             common=frozenset(common),
-            neighbours={k: tuple(v) for k, v in neighbours.items()},
-            prefixes=frozenset(prefixes),
+            neighbours=np.array(sorted(neighbours), dtype=np.int64),
+            abbreviable=tuple(abbreviable),
         )
 
     def unknown_terms(self, question: str) -> list[str]:
@@ -238,15 +239,30 @@ class TermChecker:
             return True
         # "chemo" begins "chemotherapy"; "asthmatic" continues "asthma".
         start = max(MIN_TERM_CHARS, len(word) - 4)
-        if word in self.prefixes or any(word[:n] in self.vocabulary for n in range(start, len(word))):
+        if self.begins_a_word(word) or any(word[:n] in self.vocabulary for n in range(start, len(word))):
             return True
         # An adjective of a corpus noun: "valvular" (valve), "hyperglycaemic" (hyperglycaemia).
         root = _ADJECTIVE.sub("", word)
-        if root != word and len(root) >= 4 and root in self.prefixes:
+        if root != word and self.begins_a_word(root):
             return True
         # A typo: one edit (or a swap) away from a corpus word of similar length.
-        variants = {folded, *(folded[:i] + folded[i + 1 :] for i in range(len(folded)))}
-        return any(variant in self.neighbours for variant in variants)
+        hashes = np.array([hash(variant) for variant in _variants(folded)], dtype=np.int64)
+        found = np.minimum(np.searchsorted(self.neighbours, hashes), max(len(self.neighbours) - 1, 0))
+        return bool(len(self.neighbours)) and bool((self.neighbours[found] == hashes).any())
+
+    def begins_a_word(self, part: str) -> bool:
+        """`part` (four letters or more) is the beginning of a longer corpus word that may be abbreviated."""
+        if len(part) < 4:
+            return False
+        at = bisect_left(self.abbreviable, part)
+        if at < len(self.abbreviable) and self.abbreviable[at] == part:
+            at += 1  # the word itself; a longer one beginning with it sorts right after
+        return at < len(self.abbreviable) and self.abbreviable[at].startswith(part)
+
+
+def _variants(folded: str) -> set[str]:
+    """`folded` and every string one deletion from it."""
+    return {folded, *(folded[:i] + folded[i + 1 :] for i in range(len(folded)))}
 
 
 def model_vocabulary(model_dir: Path | None) -> frozenset[str]:

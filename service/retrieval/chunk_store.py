@@ -1,0 +1,140 @@
+"""The passages of an opened index, kept by column; a `Chunk` is built only for the rows a request reads.
+
+87,240 `Chunk` objects (MedQuAD + corpus) held about 245 MB: a pydantic object, its dict and a string
+object per field, per row, while most fields repeat (an article's title, its section, its specialty) and a
+request reads a few hundred rows at most. `ChunkStore` keeps each passage's text as UTF-8 in one buffer, the
+repeated fields (article, section, citations, filters...) once per distinct combination with a small integer
+per row, and the embedding text as a shared head plus the text it ends with (the chunker writes "question,
+context, text"): about 45 MB for the same index. Reading a row validates its fields back into a `Chunk`
+(about 5 microseconds), so callers index, iterate and compare chunks as before; `article_id` and `text`
+read one field of a row without building it.
+"""
+
+from __future__ import annotations
+
+from array import array
+from collections.abc import Hashable, Iterable, Iterator, Sequence
+from typing import Any, overload
+
+from ingest.models import Chunk
+
+__all__ = ["ChunkStore"]
+
+# Fields with a column of their own; every other field goes into the row's shared tuple.
+_OWN_COLUMNS = ("id", "text", "embed_text", "position", "content_hash")
+
+
+class _Shared:
+    """A column of repeating values: each distinct value once, a code per row."""
+
+    def __init__(self) -> None:
+        self.values: list[Any] = []
+        self._codes: dict[Hashable, int] = {}
+        self.rows = array("i")
+
+    def append(self, value: Hashable) -> None:
+        code = self._codes.get(value)
+        if code is None:
+            code = self._codes[value] = len(self.values)
+            self.values.append(value)
+        self.rows.append(code)
+
+    def seal(self) -> None:
+        """Loading is over: the value-to-code lookup is only needed while appending."""
+        self._codes = {}
+
+    def __getitem__(self, row: int) -> Any:
+        return self.values[self.rows[row]]
+
+
+class _Texts:
+    """A column of distinct strings: UTF-8 bytes in one buffer and where each row's bytes end."""
+
+    def __init__(self) -> None:
+        self._data = bytearray()
+        self._ends = array("q")
+
+    def append(self, value: str) -> None:
+        self._data += value.encode("utf-8")
+        self._ends.append(len(self._data))
+
+    def __getitem__(self, row: int) -> str:
+        start = self._ends[row - 1] if row else 0
+        return self._data[start : self._ends[row]].decode("utf-8")
+
+
+class ChunkStore(Sequence[Chunk]):
+    """The passages of one index version in row order, read-only; `store[row]` is that row's `Chunk`."""
+
+    def __init__(self, chunks: Iterable[Chunk]) -> None:
+        """Consumes `chunks` one at a time, so a reader can stream them from disk without a list of all."""
+        # The other fields, one tuple per row: a single lookup to build a chunk, and the rows of one section
+        # of one article share one tuple.
+        self._shared_names = tuple(name for name in Chunk.model_fields if name not in _OWN_COLUMNS)
+        self._article_id = self._shared_names.index("article_id")
+        self._shared = _Shared()
+        self._ids: list[str] = []
+        self._texts = _Texts()
+        self._hashes = _Texts()
+        self._positions = array("q")
+        # The embedding text as a shared head and, when it ends with the passage text, that text.
+        self._embed_heads = _Shared()
+        self._embed_ends_with_text = array("b")
+        for chunk in chunks:
+            self._shared.append(tuple(getattr(chunk, name) for name in self._shared_names))
+            self._ids.append(chunk.id)
+            self._texts.append(chunk.text)
+            self._hashes.append(chunk.content_hash)
+            self._positions.append(chunk.position)
+            ends_with_text = bool(chunk.text) and chunk.embed_text.endswith(chunk.text)
+            self._embed_heads.append(chunk.embed_text[: -len(chunk.text)] if ends_with_text else chunk.embed_text)
+            self._embed_ends_with_text.append(ends_with_text)
+        self._shared.seal()
+        self._embed_heads.seal()
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+    @overload
+    def __getitem__(self, row: int) -> Chunk: ...
+
+    @overload
+    def __getitem__(self, row: slice) -> list[Chunk]: ...
+
+    def __getitem__(self, row: int | slice) -> Chunk | list[Chunk]:
+        if isinstance(row, slice):
+            return [self._chunk(i) for i in range(*row.indices(len(self)))]
+        if row < 0:
+            row += len(self)
+        if not 0 <= row < len(self):
+            raise IndexError(f"passage row {row} out of range ({len(self)} rows)")
+        return self._chunk(row)
+
+    def __iter__(self) -> Iterator[Chunk]:
+        return (self._chunk(row) for row in range(len(self)))
+
+    @property
+    def ids(self) -> Sequence[str]:
+        """Each row's passage id, without building its chunk."""
+        return self._ids
+
+    def article_id(self, row: int) -> str:
+        """The article of `row`, without building its chunk."""
+        article_id: str = self._shared[row][self._article_id]
+        return article_id
+
+    def text(self, row: int) -> str:
+        """The passage text of `row`, without building its chunk."""
+        return self._texts[row]
+
+    def _chunk(self, row: int) -> Chunk:
+        fields: dict[str, Any] = dict(zip(self._shared_names, self._shared[row], strict=True))
+        text = self._texts[row]
+        head = self._embed_heads[row]
+        fields["id"] = self._ids[row]
+        fields["text"] = text
+        fields["embed_text"] = head + text if self._embed_ends_with_text[row] else head
+        fields["position"] = self._positions[row]
+        fields["content_hash"] = self._hashes[row]
+        # Every value came out of a validated Chunk, so validating them again cannot fail.
+        return Chunk.model_validate(fields)
