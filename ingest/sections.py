@@ -12,24 +12,28 @@ way at ingest and at load, so only the vectors need storing.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from array import array
+from collections.abc import Iterable, Sequence
 
 import numpy as np
 
 from ingest.models import Chunk
 
-__all__ = ["SectionKey", "is_question_heading", "section_rows", "section_text"]
+__all__ = ["SectionKey", "is_question_heading", "number_sections", "section_rows", "section_text"]
 
 SectionKey = tuple[str, str]  # (article id, section heading)
 
 
 def section_rows(chunks: Sequence[Chunk]) -> tuple[list[SectionKey], np.ndarray]:
     """The distinct sections in order of first appearance, and each chunk row's index into them."""
+    return number_sections((chunk.article_id, chunk.section) for chunk in chunks)
+
+
+def number_sections(keys: Iterable[SectionKey]) -> tuple[list[SectionKey], np.ndarray]:
+    """`section_rows` over each row's (article id, heading), for a reader that keeps no Chunk objects."""
     numbers: dict[SectionKey, int] = {}
-    rows = np.empty(len(chunks), dtype=np.int32)
-    for row, chunk in enumerate(chunks):
-        rows[row] = numbers.setdefault((chunk.article_id, chunk.section), len(numbers))
-    return list(numbers), rows
+    rows = array("i", (numbers.setdefault(key, len(numbers)) for key in keys))
+    return list(numbers), np.frombuffer(rows, dtype=np.int32).copy() if len(rows) else np.zeros(0, dtype=np.int32)
 
 
 _QUESTION_START = re.compile(

@@ -32,6 +32,9 @@ class Passage(BaseModel):
     score: float  # fused ranking score
     # For an elliptical follow-up: cosine similarity between the question alone and the passage.
     focus_similarity: float | None = None
+    # The relevance model's probability that the passage answers (service.retrieval.relevance); None when
+    # the passage was ranked without it (a single-ranking baseline).
+    merit: float | None = None
 
     @property
     def relevance(self) -> float:

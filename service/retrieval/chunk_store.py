@@ -72,6 +72,10 @@ class ChunkStore(Sequence[Chunk]):
         # of one article share one tuple.
         self._shared_names = tuple(name for name in Chunk.model_fields if name not in _OWN_COLUMNS)
         self._article_id = self._shared_names.index("article_id")
+        self._section = self._shared_names.index("section")
+        self._specialty, self._reference_types, self._year = (
+            self._shared_names.index(name) for name in ("specialty", "reference_types", "year")
+        )
         self._shared = _Shared()
         self._ids: list[str] = []
         self._texts = _Texts()
@@ -122,6 +126,16 @@ class ChunkStore(Sequence[Chunk]):
         """The article of `row`, without building its chunk."""
         article_id: str = self._shared[row][self._article_id]
         return article_id
+
+    def filter_fields(self, row: int) -> tuple[str, tuple[str, ...], int | None]:
+        """(specialty, reference types, year) of `row`: what request filters test, without building its chunk."""
+        shared = self._shared[row]
+        return shared[self._specialty], shared[self._reference_types], shared[self._year]
+
+    def section(self, row: int) -> str:
+        """The section heading of `row`, without building its chunk."""
+        section: str = self._shared[row][self._section]
+        return section
 
     def text(self, row: int) -> str:
         """The passage text of `row`, without building its chunk."""

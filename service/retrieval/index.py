@@ -13,6 +13,7 @@ the passage vectors already in memory: exact, and a fraction of a millisecond fo
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from itertools import chain
 from pathlib import Path
@@ -26,6 +27,7 @@ from ingest.bm25 import Bm25Index
 from ingest.embedding import Embedder, Vectors, default_model_path
 from ingest.layout import DataDir
 from ingest.models import Article, Chunk
+from ingest.sections import is_question_heading, number_sections
 from ingest.settings import ChromaSettings
 from ingest.store import make_client, open_collection
 from ingest.version import (
@@ -35,6 +37,7 @@ from ingest.version import (
     CHUNKS,
     EMBEDDINGS,
     QUESTION_EMBEDDINGS,
+    SECTION_EMBEDDINGS,
     IndexedQuestion,
     Manifest,
     read_jsonl,
@@ -47,6 +50,8 @@ from service.retrieval.chunk_store import ChunkStore
 from service.retrieval.passage_vectors import PassageVectors
 from service.triage.lexical_checks import TermChecker, model_vocabulary
 from service.triage.scope import vocabulary
+
+log = logging.getLogger("vademecum.service")
 
 # Up to this many rows, an unfiltered dense search scans the in-memory vectors instead of asking Chroma:
 # below it the scan reads a few MB and wins; above it (MedQuAD) the HNSW index reads far less memory, and
@@ -72,6 +77,12 @@ class LoadedIndex:
     client: ClientAPI
     passages: Collection
     article_rows: dict[str, list[int]]
+    # One vector per section heading (ingest.sections) and each passage row's section; None for a version
+    # written before section vectors, which still serves (ranking then does without heading similarity).
+    section_vectors: Vectors | None = None
+    row_sections: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int32))
+    # The sections whose heading is phrased as a question (a MedQuAD QA pair's own question).
+    asked_sections: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     # The question collection, for question matching over a large index (None: scan the vectors).
     question_collection: Collection | None = None
     # Normalised words of the corpus: what the scope check counts as known.
@@ -177,6 +188,13 @@ def open_index(data_dir: DataDir, embedder: Embedder, chroma: ChromaSettings) ->
     article_rows: dict[str, list[int]] = {}
     for row in range(len(chunks)):
         article_rows.setdefault(chunks.article_id(row), []).append(row)
+    section_keys, row_sections = number_sections(
+        (chunks.article_id(row), chunks.section(row)) for row in range(len(chunks))
+    )
+    section_path = directory / SECTION_EMBEDDINGS
+    section_vectors = read_vectors(section_path) if section_path.exists() else None
+    if section_vectors is None:
+        log.warning("index %s has no section vectors: run `vademecum ingest` to add them", manifest.version)
     headings = articles.headings
     words = vocabulary(
         chain((chunks.text(row) for row in range(len(chunks))), (f"{t} {q}" for t, q in headings.values()))
@@ -198,6 +216,11 @@ def open_index(data_dir: DataDir, embedder: Embedder, chroma: ChromaSettings) ->
         client=client,
         passages=open_collection(client, manifest.passages_collection, embedder),
         article_rows=article_rows,
+        section_vectors=section_vectors,
+        row_sections=row_sections,
+        asked_sections=np.array(
+            [number for number, (_, heading) in enumerate(section_keys) if is_question_heading(heading)], dtype=np.int64
+        ),
         question_collection=(
             open_collection(client, manifest.questions_collection, embedder)
             if len(questions) > EXACT_SEARCH_MAX_ROWS

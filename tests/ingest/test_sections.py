@@ -10,7 +10,7 @@ import pytest
 from ingest.embedding import Embedder
 from ingest.layout import DataDir
 from ingest.models import Chunk, ReviewStatus
-from ingest.sections import section_rows, section_text
+from ingest.sections import is_question_heading, section_rows, section_text
 from ingest.version import SECTION_EMBEDDINGS, IndexCorruptError, read_chunks, read_vectors, verify_version
 from tests.ingest.articles import write_corpus
 from tests.ingest.conftest import Ingest
@@ -85,3 +85,10 @@ def test_a_section_file_of_the_wrong_shape_is_reported_corrupt(corpus: Path, ing
 
     with pytest.raises(IndexCorruptError, match=SECTION_EMBEDDINGS):
         verify_version(directory)
+
+
+def test_a_heading_is_a_question_when_it_asks_one() -> None:
+    assert is_question_heading("What are the treatments for glaucoma ?")
+    assert is_question_heading("Is Metformin Safe in CKD")
+    assert not is_question_heading("First-Line Treatment")
+    assert not is_question_heading("Isolation precautions")

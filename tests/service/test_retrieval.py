@@ -8,9 +8,11 @@ from fastapi.testclient import TestClient
 
 from ingest.embedding import Embedder
 from ingest.models import ReferenceType
+from ingest.sections import is_question_heading
 from service.handoffs import Query
+from service.retrieval.features import FEATURES
 from service.retrieval.index import LoadedIndex
-from service.retrieval.retriever import Mode, Retriever, chroma_where, chunk_passes
+from service.retrieval.retriever import Mode, RetrievalConfig, Retriever, chroma_where, chunk_passes
 from service.schema import Filters
 from tests.service.helpers import INSUFFICIENT, require_articles
 
@@ -221,3 +223,55 @@ def test_large_index_searches_through_chroma_with_the_same_results(index: Loaded
     assert [r for r, _ in large.dense_search(vector, 5, None)] == [r for r, _ in index.dense_search(vector, 5, None)]
     assert [q for q, _ in large.question_search(vector, 3)] == [q for q, _ in index.question_search(vector, 3)]
     assert large.chroma_queries == before + 1
+
+
+def test_the_section_whose_heading_asks_the_question_joins_the_candidates(
+    retriever: Retriever, index: LoadedIndex
+) -> None:
+    assert index.section_vectors is not None and len(index.asked_sections)
+    asked = set(index.asked_sections.tolist())
+    target = next(c for row, c in enumerate(index.chunks) if int(index.row_sections[row]) in asked)
+    question = target.section
+
+    candidates = retriever.candidates(Query(question=question, text=question))
+
+    sections = {(c.article_id, c.section) for c in candidates.evidence.chunks}
+    assert (target.article_id, target.section) in sections
+    assert candidates.features.shape == (len(candidates.rows), len(FEATURES))
+
+
+def test_with_learned_ranking_passages_carry_the_relevance_models_probability(
+    index: LoadedIndex, embedder: Embedder
+) -> None:
+    learned = Retriever(index, embedder, RetrievalConfig(learned_ranking=True))
+    question = "first line antibiotic for uncomplicated cystitis in women"
+
+    passages = learned.retrieve(Query(question=question, text=question)).passages
+
+    assert passages and all(p.merit is not None and 0.0 < p.merit < 1.0 for p in passages)
+
+
+def test_by_default_passages_are_ordered_by_the_fusion_without_the_model(retriever: Retriever) -> None:
+    question = "first line antibiotic for uncomplicated cystitis in women"
+
+    passages = retriever.retrieve(Query(question=question, text=question)).passages
+
+    assert passages and all(p.merit is None for p in passages)
+    assert passages[0].score == max(p.score for p in passages)
+
+
+def test_a_single_ranking_baseline_keeps_its_own_order_without_the_model(retriever: Retriever) -> None:
+    question = "first line antibiotic for uncomplicated cystitis in women"
+
+    passages = retriever.retrieve(Query(question=question, text=question), mode=Mode.BM25).passages
+
+    assert passages and all(p.merit is None for p in passages)
+    assert [p.score for p in passages] == sorted((p.score for p in passages), reverse=True)
+
+
+def test_only_headings_phrased_as_questions_are_searched_as_questions(index: LoadedIndex) -> None:
+    asked = set(index.asked_sections.tolist())
+    headings = {int(index.row_sections[row]): c.section for row, c in enumerate(index.chunks)}
+
+    assert asked and all(is_question_heading(headings[number]) for number in asked)
+    assert any(number not in asked for number in headings)
