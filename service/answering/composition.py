@@ -45,6 +45,12 @@ class ExtractiveComposer:
         return passage.relevance + self.retrieval_weight * share
 
     def select(self, passages: list[Passage], max_citations: int) -> list[Passage]:
+        """The passages to quote, in the order to quote them.
+
+        Which ones: those within `margin` of the best merit. In what order: by the relevance model's
+        probability when retrieval ranked with it (the same judgment that ordered retrieval), else by
+        merit; the model's best passage is always quoted, first.
+        """
         citable = [p for p in passages if p.chunk.citations and p.similarity >= self.min_similarity]
         if not citable:
             return []
@@ -52,9 +58,16 @@ class ExtractiveComposer:
         merits = {id(p): self.merit(p, best_score) for p in citable}
         best = max(merits.values())
         chosen = [p for p in citable if merits[id(p)] >= best - self.margin]
+        if all(p.merit is not None for p in citable):
+            ranked = max(citable, key=lambda p: p.merit or 0.0)
+            if ranked not in chosen:
+                chosen.append(ranked)
+            order = {id(p): -(p.merit or 0.0) for p in chosen}
+        else:
+            order = {id(p): -merits[id(p)] for p in chosen}
         # The strongest article leads; passages from other articles follow, each group best first.
-        lead_article = max(chosen, key=lambda p: merits[id(p)]).chunk.article_id
-        chosen.sort(key=lambda p: (p.chunk.article_id != lead_article, -merits[id(p)]))
+        lead_article = min(chosen, key=lambda p: order[id(p)]).chunk.article_id
+        chosen.sort(key=lambda p: (p.chunk.article_id != lead_article, order[id(p)]))
         return chosen[:max_citations]
 
     def stream(self, query: Query, passages: list[Passage], max_citations: int) -> Iterator[DraftItem | str]:

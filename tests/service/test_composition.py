@@ -91,3 +91,25 @@ def test_quotes_are_the_passages_verbatim() -> None:
     items = [p for p in ExtractiveComposer().stream(QUERY, passages, 5) if isinstance(p, DraftItem)]
 
     assert all(item.text == item.passage.chunk.text for item in items)
+
+
+def test_the_relevance_models_best_passage_leads_the_answer() -> None:
+    # Cosine and fusion favour 1; the model, which also read headings and the question's words, favours 2.
+    first = passage(1, 0.82, score=1.0).model_copy(update={"merit": 0.30})
+    second = passage(2, 0.70, score=0.6).model_copy(update={"merit": 0.90})
+
+    chosen = ExtractiveComposer().select([first, second], 5)
+
+    assert chosen[0].chunk.id == "a:0002"
+
+
+def test_quotes_follow_the_relevance_models_order() -> None:
+    passages = [
+        passage(1, 0.80).model_copy(update={"merit": 0.2}),
+        passage(2, 0.79).model_copy(update={"merit": 0.9}),
+        passage(3, 0.78).model_copy(update={"merit": 0.5}),
+    ]
+
+    chosen = ExtractiveComposer().select(passages, 5)
+
+    assert [p.chunk.id for p in chosen] == ["a:0002", "a:0003", "a:0001"]
