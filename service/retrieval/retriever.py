@@ -28,7 +28,8 @@ from ingest.embedding import Embedder, Vectors
 from ingest.models import Chunk
 from ingest.store import reference_flag
 from service.handoffs import Passage, Query
-from service.retrieval.features import CandidateEvidence, candidate_features
+from service.retrieval.candidates import CandidateChunks, CandidateSet, QuestionMatch, SectionRows
+from service.retrieval.features import CandidateEvidence
 from service.retrieval.index import LoadedIndex, top_scores
 from service.retrieval.query_vectors import QueryVectorizer, RecentQuestions
 from service.retrieval.relevance import RelevanceModel, default_relevance_model
@@ -55,31 +56,16 @@ class RetrievalConfig:
     # Sections whose heading is closest to the question, and how many of each one's passages join in.
     heading_sections: int = 10
     heading_passages: int = 8
+    # ...provided the heading is at least this close to the question. 0: consumer questions sit far from
+    # MedQuAD's headings (a 0.55 floor lost most of the LiveQA gain).
+    heading_min_similarity: float = 0.0
+    heading_weight: float = 1.0
     mmr_lambda: float = 0.75
     top_k: int = 12
     # Order candidates by the learned relevance model instead of the fusion score. Off: measured on
     # golden and the devset's test half, the model led with evidence less often than the fusion order
     # (evals/README.md, "The learned relevance model").
     learned_ranking: bool = False
-
-
-@dataclass(frozen=True)
-class QuestionMatch:
-    text: str
-    article_id: str
-    similarity: float
-
-
-@dataclass
-class CandidateSet:
-    """Every candidate of one hybrid search, with what was measured about it (rows align)."""
-
-    rows: np.ndarray
-    evidence: CandidateEvidence
-    features: np.ndarray
-    matches: list[QuestionMatch]
-    vector: Vectors
-    focus: Vectors | None
 
 
 @dataclass
@@ -193,7 +179,7 @@ class Retriever:
         heading_ranking = self._heading_ranking(vector, query.filters)
         if heading_ranking:
             rankings.append(heading_ranking)
-            weights.append(1.0)
+            weights.append(config.heading_weight)
         scores = reciprocal_rank_fusion(rankings, config.rrf_k, weights)
         matches = self._question_matches(vector)
         votes = self._add_article_priors(scores, matches, query.article_id)
@@ -202,7 +188,7 @@ class Retriever:
         sections = index.row_sections[rows] if len(index.row_sections) else None
         evidence = CandidateEvidence(
             question=query.question,
-            chunks=[index.chunks[int(r)] for r in rows],
+            chunks=CandidateChunks(index.chunks, rows),
             dense=(candidate_vectors @ vector).astype(np.float32),
             focus=(candidate_vectors @ focus).astype(np.float32) if focus is not None else None,
             heading=(
@@ -216,14 +202,7 @@ class Retriever:
             reading=query.article_id,
             first_in_section=self._section_rows.first_flags(rows),
         )
-        return CandidateSet(
-            rows=rows,
-            evidence=evidence,
-            features=candidate_features(evidence),
-            matches=matches,
-            vector=vector,
-            focus=focus,
-        )
+        return CandidateSet(rows=rows, evidence=evidence, matches=matches, vector=vector, focus=focus)
 
     def _rank(self, candidates: CandidateSet, k: int) -> list[Passage]:
         """Step 6: score by the relevance model (or the fusion, without one), then diversify."""
@@ -279,7 +258,9 @@ class Retriever:
         found = 0
         similarities = section_vectors[asked] @ vector
         # A few more sections than needed are read, in case the filters exclude some of them entirely.
-        for position, _ in top_scores(similarities, self.config.heading_sections * 3):
+        for position, similarity in top_scores(similarities, self.config.heading_sections * 3):
+            if similarity < self.config.heading_min_similarity:
+                break
             members = [r for r in self._section_rows.members(int(asked[position])) if mask is None or mask[r]]
             if members:
                 ranking.extend(members[: self.config.heading_passages])
@@ -413,23 +394,3 @@ def maximal_marginal_relevance(relevance: np.ndarray, vectors: Vectors, k: int, 
         available[best] = False
         redundancy = np.maximum(redundancy, pairwise[best])
     return chosen
-
-
-class SectionRows:
-    """Which passage rows each section holds, and which rows open their section (from `row_sections`)."""
-
-    def __init__(self, row_sections: np.ndarray) -> None:
-        self._row_sections = row_sections
-        self._order = np.argsort(row_sections, kind="stable")
-        self._starts = np.searchsorted(row_sections[self._order], np.arange(int(row_sections.max(initial=-1)) + 2))
-
-    def members(self, section: int) -> list[int]:
-        return [int(r) for r in self._order[self._starts[section] : self._starts[section + 1]]]
-
-    def first_flags(self, rows: np.ndarray) -> np.ndarray:
-        """1.0 for each row that is the first passage of its section, else 0.0."""
-        if not len(self._row_sections):
-            return np.zeros(len(rows), dtype=np.float32)
-        sections = self._row_sections[rows]
-        previous = self._row_sections[np.maximum(rows - 1, 0)]
-        return np.where((rows == 0) | (sections != previous), 1.0, 0.0).astype(np.float32)
