@@ -272,7 +272,9 @@ def changes_the_rules(question: str) -> bool:
 _OUTPUT_PART = (
     r"(disclaimers?|caveats?|citations?|references|reference lists?|sources|footnotes?|warnings? at the end|"
     r"(the|that|this) warning|safety (wording|guidance|policy|rules|filters?|messages?|warnings?|notes?)|"
-    r"emergency (guidance|warnings?|banners?)|medical advice warning)"
+    r"emergency (guidance|warnings?|banners?)|medical advice warning|warnings|"
+    r"(your|safety|content) (restrictions|filters?|limits)|"
+    r"safety (stuff|features?|checks?|mode)|hedging|small print|legal (bit|bits|stuff|wording))"
 )
 _SUPPRESS = (
     r"(stop|quit|no more|no|without|drop|remove|delete|skip|leave out|omit|lose|ditch|get rid of|turn off|"
@@ -288,19 +290,26 @@ _CONFIG_PART = (
 )
 _REVEAL = r"(print|show|reveal|repeat|paste|dump|display|output|read|share|leak|recite|copy|quote)"
 _OVERRIDE = r"(ignore|forget|disregard|bypass|override|break|skip|drop|abandon|suspend)"
+# Asking what the service was told: only "your ..." is the service's ("what are the rules for driving?" is not).
+_ASK_OWN = (
+    r"\b(tell me|what are|what were|what is|whats|list|summarise|summarize|translate|explain) (all )?your "
+    r"(rules|instructions|prompts?|system prompts?|settings|configuration|config|guardrails|restrictions|programming)\b"
+)
 # Another role or format for the rest of the conversation.
 _ROLE = (
     r"\b(pretend|role ?play|(^|please |now |just |you |u |to )(act as|act like|be my)|you are now|youre now|"
     r"you are no longer|youre no longer|from now on you|from now on (answer|reply|respond|talk|speak|write)|"
     r"talk like|speak like|"
     r"(respond|answer|reply) (only )?(in|with|as) (raw |plain )?(json|xml|yaml|code|a pirate|emojis?|rhyme)|"
-    r"for the rest of (this|the) (chat|conversation))\b"
+    r"for the rest of (this|the) (chat|conversation)|(developer|dan|god|unrestricted|unfiltered|uncensored|"
+    r"jailbreak|jailbroken|debug|admin) mode|jailbreak|jailbroken|unfiltered|uncensored)\b"
 )
 _GAP = r"(\s+\S+){0,5}?\s+"
 _RULE_CHANGES = (
     re.compile(rf"\b{_SUPPRESS}{_GAP}{_OUTPUT_PART}\b|\b{_OUTPUT_PART}{_GAP}{_SUPPRESS}\b"),
     re.compile(rf"\b{_REVEAL}{_GAP}{_CONFIG_PART}\b|\b{_OVERRIDE}{_GAP}{_CONFIG_PART}\b"),
     re.compile(_ROLE),
+    re.compile(_ASK_OWN),
 )
 _CLAUSE = re.compile(r"[.?!;:,\n]+|\s+-\s+|\band\b|\bthen\b")
 
