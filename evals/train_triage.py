@@ -18,6 +18,10 @@ without the presentation tables' help: the tables were fitted to these same case
 candidate would look perfect, and the model is there for the wordings the tables have never seen. A missed
 emergency costs far more than a false one: the candidate with the lowest cost, MISS_COST per missed
 emergency plus one per false flag, wins (ties: the higher threshold, then the smaller C).
+
+The conversation threshold (for a question asked inside a conversation: an article being read or earlier
+turns) is chosen the same way from the chosen C's out-of-fold scores, over the conversation cases alone; of
+the thresholds with the lowest cost it takes the lowest, the widest margin below the emergencies seen.
 """
 
 from __future__ import annotations
@@ -57,6 +61,8 @@ class Example:
     # Someone's present situation, as the product requires before it uses the model's flag.
     gate: bool = True
     category: str = ""
+    # Asked inside a conversation: an article being read or earlier user turns.
+    conversation: bool = False
 
 
 @dataclass(frozen=True)
@@ -76,6 +82,7 @@ def examples_from_cases(cases: Sequence[Case], source: str) -> list[Example]:
             source=source,
             gate=speaks_of_a_present_situation(case.question, weak_cues=case.audience is Audience.PATIENT),
             category=case.category or "",
+            conversation=bool(case.article_id) or any(turn.role == "user" for turn in case.history),
         )
         for case in cases
     ]
@@ -96,39 +103,56 @@ def consumer_questions(shared: Path, sample: int = MEDQUAD_SAMPLE, seed: int = S
     return questions[:sample] + [case.question for case in read_kqa(kqa)]
 
 
-def choose(vectors: np.ndarray, examples: Sequence[Example], seed: int = SEED) -> Candidate:
-    """C and threshold by cross-validation over the tune half and golden (see the module docstring)."""
+def choose(vectors: np.ndarray, examples: Sequence[Example], seed: int = SEED) -> tuple[Candidate, Candidate]:
+    """C and threshold, then the conversation threshold, by cross-validation over the tune half and golden
+    (see the module docstring)."""
     labels = np.array([e.emergency for e in examples])
     folded = np.array([e.source != "consumer" for e in examples])
     gate = np.array([e.gate for e in examples])
     alarming = np.array([e.category == "alarming" for e in examples])
+    conversation = np.array([e.conversation for e in examples])
     rows = np.flatnonzero(folded)
     always = np.flatnonzero(~folded)
     candidates: list[Candidate] = []
+    scores: dict[float, np.ndarray] = {}
     for c in C_GRID:
         out_of_fold = np.zeros(len(examples))
         for train, held in StratifiedKFold(FOLDS, shuffle=True, random_state=seed).split(rows, labels[rows]):
             fit_rows = np.concatenate([rows[train], always])
             model = _fit(vectors[fit_rows], labels[fit_rows], c)
             out_of_fold[rows[held]] = model.predict_proba(vectors[rows[held]])[:, 1]
-        for threshold in THRESHOLD_GRID:
-            flagged = (gate & (out_of_fold >= threshold))[rows]
-            truth = labels[rows]
-            candidates.append(
-                Candidate(
-                    c=c,
-                    threshold=threshold,
-                    missed=int((truth & ~flagged).sum()),
-                    false_flags=int((~truth & flagged).sum()),
-                    false_alarming=int((~truth & flagged & alarming[rows]).sum()),
-                )
+        scores[c] = out_of_fold
+        candidates += _candidates(c, out_of_fold, rows, labels, gate, alarming)
+    best = min(candidates, key=lambda k: (MISS_COST * k.missed + k.false_flags, -k.threshold, k.c))
+    inside = rows[conversation[rows]]
+    if not len(inside):  # nothing to choose from: a conversation gets the one threshold
+        return best, best
+    in_conversation = _candidates(best.c, scores[best.c], inside, labels, gate, alarming)
+    return best, min(in_conversation, key=lambda k: (MISS_COST * k.missed + k.false_flags, k.threshold))
+
+
+def _candidates(
+    c: float, out_of_fold: np.ndarray, rows: np.ndarray, labels: np.ndarray, gate: np.ndarray, alarming: np.ndarray
+) -> list[Candidate]:
+    found: list[Candidate] = []
+    for threshold in THRESHOLD_GRID:
+        flagged = (gate & (out_of_fold >= threshold))[rows]
+        truth = labels[rows]
+        found.append(
+            Candidate(
+                c=c,
+                threshold=threshold,
+                missed=int((truth & ~flagged).sum()),
+                false_flags=int((~truth & flagged).sum()),
+                false_alarming=int((~truth & flagged & alarming[rows]).sum()),
             )
-    return min(candidates, key=lambda k: (MISS_COST * k.missed + k.false_flags, -k.threshold, k.c))
+        )
+    return found
 
 
 def train(examples: Sequence[Example], embedder: Embedder, seed: int = SEED) -> EmergencyModel:
     vectors = np.asarray(embedder.embed_documents([e.question for e in examples]), dtype=np.float32)
-    best = choose(vectors, examples, seed)
+    best, conversation = choose(vectors, examples, seed)
     labels = np.array([e.emergency for e in examples])
     final = _fit(vectors, labels, best.c)
     counted = [e for e in examples if e.source != "consumer"]
@@ -137,6 +161,7 @@ def train(examples: Sequence[Example], embedder: Embedder, seed: int = SEED) -> 
         weights=final.coef_[0].astype(np.float32),
         bias=float(final.intercept_[0]),
         threshold=best.threshold,
+        conversation_threshold=conversation.threshold,
         provenance={
             "trained_by": "python -m evals.train_triage",
             "seed": seed,
@@ -153,6 +178,11 @@ def train(examples: Sequence[Example], embedder: Embedder, seed: int = SEED) -> 
                 "false_flags": best.false_flags,
                 "false_flags_on_alarming": best.false_alarming,
                 "alarming_cases": sum(e.category == "alarming" for e in counted),
+            },
+            "cross_validated_in_conversation": {
+                "cases": sum(e.conversation for e in counted),
+                "missed_emergencies": conversation.missed,
+                "false_flags": conversation.false_flags,
             },
         },
     )
@@ -179,6 +209,8 @@ def main(argv: list[str] | None = None) -> int:
     text = model.to_json()
     cv = model.provenance["cross_validated_model_alone"]
     print(f"C {model.provenance['c']}, threshold {model.threshold}; cross-validated, the model alone: {cv}")
+    inside = model.provenance["cross_validated_in_conversation"]
+    print(f"in a conversation: threshold {model.conversation_threshold}, {inside}")
     if args.check:
         same = args.out.is_file() and args.out.read_text(encoding="utf-8") == text
         print("the model matches" if same else f"the model differs from {args.out}")

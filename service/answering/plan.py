@@ -180,6 +180,8 @@ class Planner:
             weak_cues=request.audience is Audience.PATIENT,
         )
         question_vector = None
+        article = self.index.articles.get(request.article_id) if request.article_id else None
+        has_context = article is not None or any(turn.role == "user" for turn in request.history)
         if (
             emergency is None
             and self.emergency_model is not None
@@ -189,9 +191,7 @@ class Planner:
             # Words no presentation table lists: the learned model reads the question as a whole.
             normalised = " ".join(screening.question.split())
             question_vector = QuestionVector(normalised, self.retriever.embed_question(normalised))
-            emergency = self.emergency_model.detect(question_vector.vector)
-        article = self.index.articles.get(request.article_id) if request.article_id else None
-        has_context = article is not None or any(turn.role == "user" for turn in request.history)
+            emergency = self.emergency_model.detect(question_vector.vector, in_conversation=has_context)
         scope = assess_scope(screening.question, self.index.words, has_context)
         if is_non_medical_task(request.question) or changes_the_rules(request.question):
             # Judged on the question as typed: stripping "now write me a script" as an instruction leaves "ok".

@@ -12,6 +12,12 @@ The weights live in `emergency_model.json` beside this module, trained by `pytho
 non-emergencies; C and the threshold are chosen by cross-validation on those cases, a missed emergency
 costing ten false flags. The file names the embedding model it was trained over: under another model the
 vectors mean something else, so the model is not used (and says so once in the log).
+
+Inside a conversation (an article being read, earlier turns) the model needs more: a terse follow-up borrows
+its topic from the conversation, and "how long do I keep it going?" under an article on spinal cord
+compression reads like the emergencies the model learned, while someone in trouble mid-conversation still
+writes like one. So a question that continues a conversation is flagged at `conversation_threshold`, chosen
+by the same cross-validation over the tune half's and golden's conversation cases.
 """
 
 from __future__ import annotations
@@ -48,6 +54,8 @@ class EmergencyModel:
     threshold: float
     # How it was trained and what cross-validation gave: kept with the weights, never read for decisions.
     provenance: dict[str, Any] = field(default_factory=dict)
+    # The threshold for a question inside a conversation (see the module docstring); None: `threshold`.
+    conversation_threshold: float | None = None
 
     @property
     def dimension(self) -> int:
@@ -56,9 +64,11 @@ class EmergencyModel:
     def probability(self, vector: Vectors) -> float:
         return float(1.0 / (1.0 + np.exp(-(float(np.dot(self.weights, vector)) + self.bias))))
 
-    def detect(self, vector: Vectors) -> Emergency | None:
-        """An emergency when the question's vector scores at or above the threshold, else None."""
-        if self.probability(vector) < self.threshold:
+    def detect(self, vector: Vectors, *, in_conversation: bool = False) -> Emergency | None:
+        """An emergency when the question's vector scores at or above the threshold (inside a conversation,
+        the conversation threshold), else None."""
+        threshold = self.conversation_threshold if in_conversation else None
+        if self.probability(vector) < (self.threshold if threshold is None else threshold):
             return None
         return Emergency(flag=SEMANTIC_FLAG, system="semantic", concepts=frozenset(), semantic=True)
 
@@ -70,6 +80,7 @@ class EmergencyModel:
         body = {
             "embedding_model": self.embedding_model,
             "threshold": self.threshold,
+            **({} if self.conversation_threshold is None else {"conversation_threshold": self.conversation_threshold}),
             "bias": self.bias,
             "weights": [round(float(w), 6) for w in self.weights],
             "provenance": self.provenance,
@@ -83,14 +94,18 @@ class EmergencyModel:
         if weights.ndim != 1 or not weights.size:
             raise ValueError("emergency model: 'weights' must be a non-empty list of numbers")
         threshold = float(body["threshold"])
-        if not 0.0 < threshold < 1.0:
-            raise ValueError(f"emergency model: threshold {threshold} is not a probability strictly between 0 and 1")
+        # A file written before conversations had their own threshold uses the one threshold for both.
+        conversation_threshold = body.get("conversation_threshold")
+        for value in (threshold, threshold if conversation_threshold is None else float(conversation_threshold)):
+            if not 0.0 < value < 1.0:
+                raise ValueError(f"emergency model: threshold {value} is not a probability strictly between 0 and 1")
         return cls(
             embedding_model=str(body["embedding_model"]),
             weights=weights,
             bias=float(body["bias"]),
             threshold=threshold,
             provenance=dict(body.get("provenance") or {}),
+            conversation_threshold=None if conversation_threshold is None else float(conversation_threshold),
         )
 
 

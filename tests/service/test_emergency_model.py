@@ -118,3 +118,29 @@ def test_a_clinician_sees_the_model_flag_named(client: TestClient) -> None:
 
     assert response.json()["status"] == "emergency"
     assert SEMANTIC_FLAG.removeprefix("urgent: ") in response.json()["answer"]
+
+
+def test_inside_a_conversation_the_model_needs_the_conversation_threshold() -> None:
+    model = EmergencyModel("m", np.array([1.0, 0.0], dtype=np.float32), 0.0, 0.5, conversation_threshold=0.8)
+    vector = np.array([1.0, 0.0], dtype=np.float32)  # probability 0.73
+
+    assert model.detect(vector) is not None
+    assert model.detect(vector, in_conversation=True) is None
+
+
+def test_a_model_file_without_a_conversation_threshold_uses_the_one_threshold() -> None:
+    model = EmergencyModel.from_json('{"embedding_model": "m", "threshold": 0.5, "bias": 0.0, "weights": [1.0, 0.0]}')
+
+    assert model.detect(np.array([1.0, 0.0], dtype=np.float32), in_conversation=True) is not None
+
+
+def test_the_conversation_threshold_round_trips_through_the_json() -> None:
+    model = EmergencyModel("m", np.array([0.5], dtype=np.float32), 0.0, 0.1, conversation_threshold=0.5)
+
+    assert EmergencyModel.from_json(model.to_json()).conversation_threshold == 0.5
+
+
+def test_the_bundled_model_asks_more_of_a_question_inside_a_conversation() -> None:
+    model = load_emergency_model()
+
+    assert model.conversation_threshold is not None and model.conversation_threshold > model.threshold

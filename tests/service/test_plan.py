@@ -101,3 +101,29 @@ def test_the_retrieve_step_reuses_the_vector_triage_embedded(index: LoadedIndex,
     assert plan.triage.question_vector is not None
     assert len(retriever.given) == 1
     assert retriever.given[0] is plan.triage.question_vector.vector
+
+
+# Reads a little like a paediatric emergency to the learned model: above its threshold for a question alone,
+# below its threshold for a question inside a conversation.
+DOSING_QUESTION = "how much ibuprofen can my 2 year old have for her ear infection"
+
+
+def test_the_learned_model_flags_the_dosing_question_asked_alone(index: LoadedIndex, embedder: Embedder) -> None:
+    model = emergency_model_for(embedder.model_name, embedder.dimension)
+    service = AnswerService(index, Retriever(index, embedder), emergency_model=model)
+
+    plan = service.plan(FollowupRequest(question=DOSING_QUESTION, audience=Audience.PATIENT))
+
+    assert plan.triage.emergency is not None and plan.triage.emergency.semantic
+
+
+def test_the_same_question_inside_an_article_conversation_is_not_an_emergency(
+    index: LoadedIndex, embedder: Embedder
+) -> None:
+    model = emergency_model_for(embedder.model_name, embedder.dimension)
+    service = AnswerService(index, Retriever(index, embedder), emergency_model=model)
+    article = next(iter(index.articles))
+
+    plan = service.plan(FollowupRequest(question=DOSING_QUESTION, audience=Audience.PATIENT, article_id=article))
+
+    assert plan.triage.emergency is None
