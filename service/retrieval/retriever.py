@@ -256,7 +256,9 @@ class Retriever:
         mask = self._mask(filters)
         ranking: list[int] = []
         found = 0
-        similarities = section_vectors[asked] @ vector
+        # Every section is scored and the asked ones picked from the scores: `section_vectors[asked]` would
+        # copy the matrix (24 MB over MedQuAD) on every request.
+        similarities = (section_vectors @ vector)[asked]
         # A few more sections than needed are read, in case the filters exclude some of them entirely.
         for position, similarity in top_scores(similarities, self.config.heading_sections * 3):
             if similarity < self.config.heading_min_similarity:
