@@ -186,7 +186,7 @@ def _systems(args: argparse.Namespace) -> Iterator[list[Any]]:
     from ingest.layout import DataDir
     from ingest.settings import get_settings
     from service.retrieval.index import open_index
-    from service.retrieval.retriever import Mode
+    from service.retrieval.retriever import Mode, RetrievalConfig
 
     settings = get_settings()
     index = None
@@ -203,7 +203,8 @@ def _systems(args: argparse.Namespace) -> Iterator[list[Any]]:
             systems.append(HttpSystem(client))
         else:
             assert index is not None
-            systems.append(InProcessSystem("product", index, embedder, Mode.HYBRID))
+            config = RetrievalConfig(learned_ranking=settings.service.learned_ranking)
+            systems.append(InProcessSystem("product", index, embedder, Mode.HYBRID, config=config))
         for name in dict.fromkeys(args.baseline):
             assert index is not None
             systems.append(InProcessSystem(name, index, embedder, Mode(name)))

@@ -25,7 +25,7 @@ from ingest.models import Article
 from service.answering.pipeline import AnswerService
 from service.handoffs import Query
 from service.retrieval.index import LoadedIndex
-from service.retrieval.retriever import Mode, Retrieval, Retriever
+from service.retrieval.retriever import Mode, Retrieval, RetrievalConfig, Retriever
 from service.schema import FollowupAnswer, FollowupRequest
 from service.triage.emergency_model import emergency_model_for
 
@@ -84,12 +84,13 @@ class InProcessSystem:
         embedder: Embedder,
         mode: Mode = Mode.HYBRID,
         clock: Callable[[], float] = time.perf_counter,
+        config: RetrievalConfig | None = None,
     ) -> None:
         self.name = name
         self.index = index
         self.mode = mode
         self.retriever = (
-            Retriever(index, embedder) if mode is Mode.HYBRID else FixedModeRetriever(index, embedder, mode)
+            Retriever(index, embedder, config) if mode is Mode.HYBRID else FixedModeRetriever(index, embedder, mode)
         )
         self.service = AnswerService(
             index, self.retriever, emergency_model=emergency_model_for(embedder.model_name, embedder.dimension)

@@ -52,6 +52,9 @@ class ServiceSettings(BaseModel):
     log_level: str = "INFO"
     # Encoder threads per request (torch's, or ONNX Runtime's parallel passes); 1 serves concurrency best.
     encoder_threads: int = Field(default=1, ge=1, le=64)
+    # Order retrieval's candidates by the learned relevance model (service.retrieval.relevance) instead of
+    # the fusion score. Off by default: evals/README.md has the figures for both.
+    learned_ranking: bool = False
     # uvicorn worker processes; more than one needs Chroma in http mode (embedded Chroma has one writer).
     workers: int = Field(default=1, ge=1, le=64)
     # The admin endpoints (upload, delete, reindex) need this key in `X-API-Key`; unset disables them.

@@ -172,7 +172,7 @@ def run_ask(args: argparse.Namespace) -> int:
     from ingest.layout import IndexMissingError
     from service.answering.pipeline import AnswerService
     from service.retrieval.index import open_index
-    from service.retrieval.retriever import Retriever
+    from service.retrieval.retriever import RetrievalConfig, Retriever
     from service.triage.emergency_model import emergency_model_for
 
     settings = get_settings()
@@ -204,7 +204,8 @@ def run_ask(args: argparse.Namespace) -> int:
             print(f"vademecum ask: no article {args.article!r} in the index", file=sys.stderr)
             return 1
         emergency_model = emergency_model_for(embedder.model_name, embedder.dimension)
-        service = AnswerService(index, Retriever(index, embedder), emergency_model=emergency_model)
+        config = RetrievalConfig(learned_ranking=settings.service.learned_ranking)
+        service = AnswerService(index, Retriever(index, embedder, config), emergency_model=emergency_model)
         answer = service.answer(request, uuid.uuid4().hex)
     finally:
         index.close()

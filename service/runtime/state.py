@@ -28,7 +28,7 @@ from service.answering.pipeline import AnswerService
 from service.http.metrics import Metrics
 from service.retrieval.index import IndexMismatchError, LoadedIndex, open_index
 from service.retrieval.query_embedding import BatchingEmbedder
-from service.retrieval.retriever import Retriever
+from service.retrieval.retriever import RetrievalConfig, Retriever
 from service.triage.emergency_model import emergency_model_for
 
 log = logging.getLogger("vademecum.service")
@@ -174,7 +174,9 @@ class ServiceState:
             self.query_embedder = BatchingEmbedder(
                 self.embedder, on_batch=self.metrics.embed_batch.observe if self.metrics else None
             )
-        retriever = Retriever(index, self.query_embedder)
+        retriever = Retriever(
+            index, self.query_embedder, RetrievalConfig(learned_ranking=self.settings.service.learned_ranking)
+        )
         emergency_model = emergency_model_for(self.embedder.model_name, self.embedder.dimension)
         service = AnswerService(index, retriever, composer=self.composer, emergency_model=emergency_model)
         served = Served(index, retriever, service)

@@ -7,8 +7,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from fastapi.testclient import TestClient
 
+from ingest.embedding import Embedder
 from ingest.models import Chunk, ReviewStatus
+from ingest.settings import Settings
+from service.app import create_app
 from service.retrieval.features import FEATURES, CandidateEvidence, candidate_features, content_stems
 from service.retrieval.relevance import MODEL_FILE, RelevanceModel
 
@@ -156,3 +160,12 @@ def test_the_bundled_model_records_how_it_was_trained() -> None:
 
     assert provenance["trained_by"] == "python -m evals.train_relevance"
     assert set(provenance["queries"]) == {"medquad", "corpus"}
+
+
+def test_the_learned_ranking_setting_reaches_the_served_retriever(settings: Settings, embedder: Embedder) -> None:
+    learned = settings.model_copy(update={"service": settings.service.model_copy(update={"learned_ranking": True})})
+
+    with TestClient(create_app(learned, embedder=embedder)) as client:
+        served = client.app.state.service.retriever  # type: ignore[attr-defined]
+
+    assert served.config.learned_ranking and served.relevance is not None
