@@ -32,6 +32,8 @@ class CandidateSet:
     """Every candidate of one hybrid search, with what was measured about it (rows align)."""
 
     rows: np.ndarray
+    # The candidates' passage vectors, read once (a large index reads them from disk).
+    vectors: Vectors
     evidence: CandidateEvidence
     matches: list[QuestionMatch]
     vector: Vectors

@@ -202,7 +202,9 @@ class Retriever:
             reading=query.article_id,
             first_in_section=self._section_rows.first_flags(rows),
         )
-        return CandidateSet(rows=rows, evidence=evidence, matches=matches, vector=vector, focus=focus)
+        return CandidateSet(
+            rows=rows, vectors=candidate_vectors, evidence=evidence, matches=matches, vector=vector, focus=focus
+        )
 
     def _rank(self, candidates: CandidateSet, k: int) -> list[Passage]:
         """Step 6: score by the relevance model (or the fusion, without one), then diversify."""
@@ -219,7 +221,7 @@ class Retriever:
         else:
             merits = evidence.fused / evidence.fused.max()
             relevance = merits
-        order = maximal_marginal_relevance(relevance, self.index.vectors[candidates.rows], k, self.config.mmr_lambda)
+        order = maximal_marginal_relevance(relevance, candidates.vectors, k, self.config.mmr_lambda)
         return [
             Passage(
                 chunk=evidence.chunks[i],
