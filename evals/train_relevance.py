@@ -36,6 +36,7 @@ from ingest.embedding import serving_embedder
 from ingest.layout import DataDir
 from ingest.settings import get_settings
 from service.answering.pipeline import AnswerService
+from service.handoffs import Query
 from service.retrieval.features import FEATURES
 from service.retrieval.index import LoadedIndex, open_index
 from service.retrieval.query import resolve_query
@@ -117,8 +118,8 @@ def corpus_groups(index: LoadedIndex, retriever: Retriever, cases: list[Case]) -
     return groups
 
 
-def _group(source: str, article: str, retriever: Retriever, query: object, positives: set[int]) -> Group | None:
-    candidates = retriever.candidates(query)  # type: ignore[arg-type]
+def _group(source: str, article: str, retriever: Retriever, query: Query, positives: set[int]) -> Group | None:
+    candidates = retriever.candidates(query)
     labels = np.array([int(r) in positives for r in candidates.rows], dtype=np.int8)
     if not labels.any() or labels.all():
         return None  # nothing to learn from a query whose candidates are all one kind

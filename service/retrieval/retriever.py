@@ -176,7 +176,9 @@ class Retriever:
             ranked = top_scores(index.vectors[rows] @ focus, config.candidates)
             rankings.append([int(rows[i]) for i, _ in ranked])
             weights.append(config.focus_weight)
-        heading_ranking = self._heading_ranking(vector, query.filters)
+        # Every section scored once: for the heading ranking and for the candidates' heading feature.
+        section_scores = index.section_vectors @ vector if index.section_vectors is not None else None
+        heading_ranking = self._heading_ranking(section_scores, query.filters)
         if heading_ranking:
             rankings.append(heading_ranking)
             weights.append(config.heading_weight)
@@ -192,8 +194,8 @@ class Retriever:
             dense=(candidate_vectors @ vector).astype(np.float32),
             focus=(candidate_vectors @ focus).astype(np.float32) if focus is not None else None,
             heading=(
-                (index.section_vectors[sections] @ vector).astype(np.float32)
-                if index.section_vectors is not None and sections is not None
+                section_scores[sections].astype(np.float32)
+                if section_scores is not None and sections is not None
                 else None
             ),
             bm25=bm25[rows] if len(bm25) else np.zeros(len(rows), dtype=np.float32),
@@ -244,23 +246,22 @@ class Retriever:
         mask = self._mask(filters)
         return scores * mask if mask is not None else scores
 
-    def _heading_ranking(self, vector: Vectors, filters: Filters) -> list[int]:
+    def _heading_ranking(self, section_scores: np.ndarray | None, filters: Filters) -> list[int]:
         """Rows of the sections whose headings ask what the question asks, best section first.
 
         Only headings that are questions take part ("What are the treatments for glaucoma ?", a MedQuAD
         QA pair's own): a topic label ("Monitoring") matches a question by topic alone, which the dense
         search already covers (measured: ranking label headings too lowered nDCG@10 on golden).
         """
-        section_vectors = self.index.section_vectors
         asked = self.index.asked_sections
-        if section_vectors is None or not len(asked):
+        if section_scores is None or not len(asked):
             return []
         mask = self._mask(filters)
         ranking: list[int] = []
         found = 0
-        # Every section is scored and the asked ones picked from the scores: `section_vectors[asked]` would
-        # copy the matrix (24 MB over MedQuAD) on every request.
-        similarities = (section_vectors @ vector)[asked]
+        # The asked sections are picked from every section's score: `section_vectors[asked]` would copy the
+        # matrix (24 MB over MedQuAD) on every request.
+        similarities = section_scores[asked]
         # A few more sections than needed are read, in case the filters exclude some of them entirely.
         for position, similarity in top_scores(similarities, self.config.heading_sections * 3):
             if similarity < self.config.heading_min_similarity:
