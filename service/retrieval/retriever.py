@@ -259,9 +259,7 @@ class Retriever:
         mask = self._mask(filters)
         ranking: list[int] = []
         found = 0
-        # The asked sections are picked from every section's score: `section_vectors[asked]` would copy the
-        # matrix (24 MB over MedQuAD) on every request.
-        similarities = section_scores[asked]
+        similarities = section_scores[asked]  # not `section_vectors[asked] @ ...`: a 24 MB copy per request
         # A few more sections than needed are read, in case the filters exclude some of them entirely.
         for position, similarity in top_scores(similarities, self.config.heading_sections * 3):
             if similarity < self.config.heading_min_similarity:
