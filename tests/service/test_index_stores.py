@@ -16,7 +16,8 @@ from ingest.loading import load_inputs
 from ingest.models import Article, Chunk
 from ingest.version import IndexCorruptError, write_vectors
 from service.retrieval.article_store import ArticleStore
-from service.retrieval.chunk_store import ChunkStore
+from service.retrieval.chunk_store import ChunkStore, RowsById
+from service.retrieval.index import rows_by_article
 from service.retrieval.passage_vectors import PassageVectors
 from tests.conftest import CORPUS
 
@@ -69,6 +70,43 @@ def test_chunk_store_keeps_an_embedding_text_that_does_not_end_with_the_passage(
     unicode = chunks[1].model_copy(update={"text": "Dosis: 5 µg/kg — naïve patients", "embed_text": "Dosis: 5 µg/kg"})
 
     assert list(ChunkStore([odd, unicode, chunks[2]])) == [odd, unicode, chunks[2]]
+
+
+def test_rows_by_id_finds_each_passage_row(chunks: list[Chunk]) -> None:
+    rows = RowsById(ChunkStore(chunks).ids)
+
+    assert [rows[c.id] for c in chunks] == list(range(len(chunks)))
+    assert len(rows) == len(chunks)
+    assert "no-such-article:0000" not in rows
+    assert rows.get(7) is None  # type: ignore[call-overload]
+
+
+class _OneHash(str):
+    """An id whose hash every other id shares."""
+
+    def __hash__(self) -> int:
+        return 42
+
+
+def test_rows_by_id_tells_apart_ids_that_share_a_hash() -> None:
+    rows = RowsById([_OneHash("a:0000"), _OneHash("b:0000"), _OneHash("c:0000")])
+
+    assert rows[_OneHash("c:0000")] == 2
+    assert rows[_OneHash("a:0000")] == 0
+    assert _OneHash("d:0000") not in rows
+
+
+def test_rows_by_article_are_each_articles_rows_in_order(chunks: list[Chunk]) -> None:
+    store = ChunkStore(chunks)
+    interleaved = ChunkStore([chunks[0], chunks[-1], chunks[1]])
+
+    by_article = rows_by_article(store)
+
+    assert {a: list(r) for a, r in by_article.items()} == {
+        a: [row for row, c in enumerate(chunks) if c.article_id == a] for a in {c.article_id for c in chunks}
+    }
+    assert all(isinstance(r, range) for r in by_article.values())
+    assert list(rows_by_article(interleaved)[chunks[0].article_id]) == [0, 2]
 
 
 def test_chunk_store_of_no_chunks_is_empty() -> None:

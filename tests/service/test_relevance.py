@@ -7,13 +7,14 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from bm25s.stopwords import STOPWORDS_EN_PLUS
 from fastapi.testclient import TestClient
 
 from ingest.embedding import Embedder
 from ingest.models import Chunk, ReviewStatus
 from ingest.settings import Settings
 from service.app import create_app
-from service.retrieval.features import FEATURES, CandidateEvidence, candidate_features, content_stems
+from service.retrieval.features import FEATURES, STOPWORDS, CandidateEvidence, candidate_features, content_stems
 from service.retrieval.relevance import MODEL_FILE, RelevanceModel
 
 
@@ -169,3 +170,8 @@ def test_the_learned_ranking_setting_reaches_the_served_retriever(settings: Sett
         served = client.app.state.service.retriever  # type: ignore[attr-defined]
 
     assert served.config.learned_ranking and served.relevance is not None
+
+
+def test_content_words_drop_bm25s_extended_stopwords() -> None:
+    # The model was trained on features that dropped exactly these words.
+    assert frozenset(STOPWORDS_EN_PLUS) == STOPWORDS

@@ -1,4 +1,5 @@
-"""A real `vademecum serve` process embeds with the ONNX export and never imports torch or the model libraries.
+"""A real `vademecum serve` process embeds with the ONNX export and never imports torch or the model libraries,
+nor the libraries that only build an index (bm25s and the scipy it imports: ingest.bm25 reads without them).
 
 Observed with Python's own import log (PYTHONPROFILEIMPORTTIME), which names every module the process imports.
 """
@@ -15,6 +16,7 @@ from ingest.settings import ChromaSettings
 from tests.service.serving import serve, service_env
 
 MODEL_LIBRARIES = {"torch", "transformers", "sentence_transformers"}
+INDEX_BUILDING_LIBRARIES = {"bm25s", "scipy"}
 
 
 def _imported(log: str) -> set[str]:
@@ -24,7 +26,7 @@ def _imported(log: str) -> set[str]:
 
 
 @pytest.mark.slow
-def test_a_serving_process_answers_without_importing_torch_or_the_model_libraries(
+def test_a_serving_process_answers_without_importing_torch_the_model_or_index_building_libraries(
     corpus_data_dir: DataDir, tmp_path: Path
 ) -> None:
     env = {**service_env(corpus_data_dir.root, ChromaSettings()), "PYTHONPROFILEIMPORTTIME": "1"}
@@ -41,3 +43,4 @@ def test_a_serving_process_answers_without_importing_torch_or_the_model_librarie
     imported = _imported((tmp_path / "serve.log").read_text(encoding="utf-8", errors="replace"))
     assert "onnxruntime" in imported, "the import log shows the encoder the process embedded with"
     assert not imported & MODEL_LIBRARIES
+    assert not imported & INDEX_BUILDING_LIBRARIES
