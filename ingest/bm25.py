@@ -66,13 +66,9 @@ class Bm25Index:
     def scores(self, query: str) -> np.ndarray:
         """The BM25 score of every passage (row order); all 0 when no word of the query is indexed."""
         scores = np.zeros(self._passages, dtype=np.float32)
-        for term in query_tokens(query):
-            column = self._vocab.get(term)
-            if column is None:
-                continue
-            start, end = self._indptr[column], self._indptr[column + 1]
-            # A column lists each passage once, so this adds once per passage, like bm25s's loop.
-            scores[self._indices[start:end]] += self._data[start:end]
+        columns = np.array([c for c in (self._vocab.get(t) for t in query_tokens(query)) if c is not None], np.int64)
+        for start, end in zip(self._indptr[columns].tolist(), self._indptr[columns + 1].tolist(), strict=True):
+            np.add.at(scores, self._indices[start:end], self._data[start:end])
         return scores
 
 

@@ -119,7 +119,8 @@ class LoadedIndex:
         )
         ids = result["ids"][0]
         distances = (result.get("distances") or [[]])[0]
-        return [(self.rows[i], 1.0 - float(d)) for i, d in zip(ids, distances, strict=True) if i in self.rows]
+        found = ((self.rows.get(i), 1.0 - float(d)) for i, d in zip(ids, distances, strict=True))
+        return [(row, similarity) for row, similarity in found if row is not None]
 
     def bm25_search(self, text: str, k: int, mask: np.ndarray | None) -> list[tuple[int, float]]:
         """(row, score) of the k best BM25 passages with a positive score; `mask` (0/1 per row) filters.
