@@ -93,16 +93,24 @@ class RowsById(Mapping[str, int]):
         self._rows = array("i", (row for _, row in pairs))
 
     def __getitem__(self, passage_id: str) -> int:
-        if not isinstance(passage_id, str):
+        row = self.get(passage_id)
+        if row is None:
             raise KeyError(passage_id)
+        return int(row)
+
+    def get(self, passage_id: object, default: Any = None) -> Any:
+        """The row of `passage_id`, else `default` (without raising, which costs a lookup twice as much)."""
+        if not isinstance(passage_id, str):
+            return default
         wanted = hash(passage_id)
-        at = bisect_left(self._hashes, wanted)
-        while at < len(self._hashes) and self._hashes[at] == wanted:
+        hashes = self._hashes
+        at = bisect_left(hashes, wanted)
+        while at < len(hashes) and hashes[at] == wanted:
             row = self._rows[at]
             if self._ids[row] == passage_id:
                 return row
             at += 1
-        raise KeyError(passage_id)
+        return default
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._ids)
