@@ -25,6 +25,7 @@ from enum import StrEnum
 
 import Stemmer
 
+from service.triage.acronyms import spells_out, typed_acronyms
 from service.triage.scope import FOLLOWUP_WORDS, STOPWORDS, is_generic_medical_word
 from service.triage.words import normalise
 
@@ -164,19 +165,22 @@ class EvidenceText:
 
     words: frozenset[str]
     stems: frozenset[str]
+    # Its words in order, where an acronym's spelling out is looked for.
+    tokens: tuple[str, ...]
     # Per sentence: its words, and the facets it gives.
     sentences: tuple[tuple[frozenset[str], frozenset[Facet]], ...]
 
     @classmethod
     def read(cls, text: str) -> EvidenceText:
-        words = frozenset(_WORD.findall(normalise(text)))
+        tokens = tuple(_WORD.findall(normalise(text)))
+        words = frozenset(tokens)
         sentences = []
         for raw in _SENTENCE.split(text):
             sentence = normalise(raw)
             facets = frozenset(f for f, pattern in _FACET_EVIDENCE.items() if pattern.search(sentence))
             if facets:
                 sentences.append((frozenset(sentence.split()), facets))
-        return cls(words=words, stems=frozenset(_stems(words)), sentences=tuple(sentences))
+        return cls(words=words, stems=frozenset(_stems(words)), tokens=tokens, sentences=tuple(sentences))
 
 
 def lexically_supported(question: str, corpus: CorpusTerms, passages: Sequence[str]) -> bool:
@@ -208,6 +212,8 @@ class Asked:
     facet: Facet | None
     # The question's content words: a sentence that gives the facet must speak of one of them.
     anchors: tuple[str, ...] = ()
+    # Names typed in capitals (service.triage.acronyms): the evidence must write or spell out each.
+    acronyms: tuple[str, ...] = ()
 
     @classmethod
     def read(cls, question: str, corpus: CorpusTerms) -> Asked:
@@ -228,13 +234,15 @@ class Asked:
                 and (w not in corpus.common or is_generic_medical_word(w))
             )
         )
-        return cls(terms=terms, facet=facet, anchors=anchors)
+        acronyms = tuple(a for a in typed_acronyms(question) if a not in terms)
+        return cls(terms=terms, facet=facet, anchors=anchors, acronyms=acronyms)
 
     def unaddressed(self, evidence: Sequence[EvidenceText]) -> list[str]:
         """The asked terms no evidence text speaks of, and the facet when no sentence gives it."""
         words = frozenset().union(*(e.words for e in evidence))
         stems = frozenset().union(*(e.stems for e in evidence))
         missing = [t for t in self.terms if not _spoken_of(t, words, stems)]
+        missing += [a for a in self.acronyms if a not in words and not any(spells_out(a, e.tokens) for e in evidence)]
         if missing or self.facet is None:
             return missing
         for item in evidence:
