@@ -173,6 +173,8 @@ class Planner:
             return AnswerPlan(screening, triage, Outcome(AnswerStatus.OUT_OF_SCOPE, (_notice(wording.OUT_OF_SCOPE),)))
         query = self.resolve(request, screening, triage)
         found = self.retrieve(query, triage.question_vector)
+        if not isinstance(found, SearchFailed) and triage.emergency is None:
+            query, found = self.spell_out(query, found, self.floor(triage))
         if isinstance(found, SearchFailed):
             return AnswerPlan(screening, triage, self.search_failed(triage, request.audience), query, error=found.error)
         return AnswerPlan(screening, triage, self.weigh(query, found, triage, request.audience), query, found)
@@ -221,6 +223,22 @@ class Planner:
         except Exception as exc:  # noqa: BLE001 (logged without its message) - a failing store still ends in a well-formed answer
             log.error("retrieval failed", extra={"fields": failure_fields(exc)})
             return SearchFailed(f"retrieval failed: {type(exc).__name__}")
+
+    def spell_out(self, query: Query, found: Retrieval, floor: float) -> tuple[Query, Retrieval | SearchFailed]:
+        """Below the floor, search again with the question's acronyms spelt out in the words of the articles
+        found: the embedding model reads "ACS" as a few word pieces, "acute coronary syndrome" as a topic.
+        The second search is kept when its best passage is closer."""
+        if found.best_citable_similarity >= floor:
+            return query, found
+        question = self.evidence.spelt_out(query.question, found.passages)
+        if question == query.question:
+            return query, found
+        text = query.text.replace(query.question, question) if query.question in query.text else question
+        spelt = query.model_copy(update={"question": question, "text": text})
+        again = self.retrieve(spelt)
+        if isinstance(again, SearchFailed) or again.best_citable_similarity <= found.best_citable_similarity:
+            return query, found
+        return spelt, again
 
     def search_failed(self, triage: Triage, audience: Audience) -> Outcome:
         notice = _notice(wording.SEARCH_FAILED)

@@ -13,9 +13,10 @@ A question typed wholly in capitals says nothing about names, so it is not read 
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Sequence
 
-from service.triage.scope import is_generic_medical_word
+from service.triage.scope import STOPWORDS, is_generic_medical_word
 
 # Three to eight capitals or digits, starting with a letter, standing alone; a trailing lower-case "s" is
 # a plural ("DOACs").
@@ -26,20 +27,35 @@ SHOUTED_SHARE = 0.5
 COMPOUND_CHARS = 8
 
 
-def typed_acronyms(question: str) -> list[str]:
+def typed_acronyms(question: str, *, shorthand: bool = False) -> list[str]:
     """The question's acronyms, lower case, in question order, leaving out general medical shorthand
-    ("ICU", "MRI"); none when the question is typed in capitals."""
+    ("ICU", "MRI") unless `shorthand`; none when the question is typed in capitals."""
     letters = [c for c in question if c.isalpha()]
     if not letters or sum(c.isupper() for c in letters) > SHOUTED_SHARE * len(letters):
         return []
     found = (m.group(1).lower() for m in _ACRONYM.finditer(question))
-    return [a for a in dict.fromkeys(found) if not is_generic_medical_word(a)]
+    return [a for a in dict.fromkeys(found) if shorthand or not is_generic_medical_word(a)]
 
 
 def spells_out(acronym: str, tokens: Sequence[str]) -> bool:
     """Some run of consecutive `tokens` (normalised words) has the acronym's letters as its initials."""
     first = acronym[0]
     return any(token[0] == first and _consumes(acronym, tokens, at) for at, token in enumerate(tokens) if token)
+
+
+def spellings(acronym: str, tokens: Sequence[str]) -> Counter[tuple[str, ...]]:
+    """The runs of `tokens` whose initials are exactly the acronym's letters ("proton pump inhibitor" for
+    PPI), with how often each occurs. Stricter than `spells_out`: a run that is written in for the acronym
+    must not be a chance reading ("ambulance settings" spells ACS only by borrowing the c of "ambulance"),
+    so no letter is borrowed and the run neither begins nor ends with a function word ("and can swallow")."""
+    found: Counter[tuple[str, ...]] = Counter()
+    size = len(acronym)
+    for start in range(len(tokens) - size + 1):
+        run = tuple(tokens[start : start + size])
+        ends = (run[0], run[-1])
+        if "".join(word[:1] for word in run) == acronym and all(len(w) >= 3 and w not in STOPWORDS for w in ends):
+            found[run] += 1
+    return found
 
 
 def _consumes(rest: str, tokens: Sequence[str], at: int) -> bool:

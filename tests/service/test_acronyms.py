@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from service.triage.acronyms import spells_out, typed_acronyms
+from service.triage.acronyms import spellings, spells_out, typed_acronyms
 from service.triage.asked import Asked, CorpusTerms, EvidenceText
 
 
@@ -54,3 +54,16 @@ def test_an_acronym_the_evidence_never_writes_or_spells_out_is_unaddressed() -> 
 def test_an_acronym_the_evidence_spells_out_is_addressed() -> None:
     asked = Asked.read("DCIS - is surgery needed?", CORPUS)
     assert asked.unaddressed([EvidenceText.read(ARTICLE)]) == []
+
+
+def test_a_run_whose_initials_are_the_acronym_is_a_spelling() -> None:
+    found = spellings("ppi", tokens("start a proton pump inhibitor as the proton pump inhibitor protects"))
+    assert found.most_common(1) == [(("proton", "pump", "inhibitor"), 2)]
+
+
+def test_a_run_that_borrows_a_letter_from_inside_a_word_is_no_spelling() -> None:
+    assert not spellings("acs", tokens("in ambulance settings"))
+
+
+def test_a_run_ending_in_a_function_word_is_no_spelling() -> None:
+    assert not spellings("dka", tokens("diabetic ketoacidosis and"))

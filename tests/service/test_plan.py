@@ -143,3 +143,22 @@ def test_a_follow_up_inside_a_conversation_is_weighed_against_the_conversation_f
 
     assert inside.outcome.status is AnswerStatus.ANSWERED
     assert alone.outcome.status is AnswerStatus.INSUFFICIENT_EVIDENCE
+
+
+def test_an_acronym_below_the_floor_is_searched_again_spelt_out_in_the_corpus_words(
+    index: LoadedIndex, embedder: Embedder
+) -> None:
+    plan = AnswerService(index, Retriever(index, embedder)).plan(FollowupRequest(question="who gets a PPI in ACS?"))
+
+    assert plan.query is not None
+    assert "ACS (acute coronary syndrome)" in plan.query.question
+    assert plan.outcome.status is AnswerStatus.ANSWERED
+
+
+def test_a_question_above_the_floor_is_searched_as_typed(index: LoadedIndex, embedder: Embedder) -> None:
+    plan = AnswerService(index, Retriever(index, embedder)).plan(
+        FollowupRequest(question="is morphine still ok in ACS?")
+    )
+
+    assert plan.query is not None
+    assert plan.query.question == "is morphine still ok in ACS?"
