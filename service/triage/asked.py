@@ -234,15 +234,25 @@ class Asked:
                 and (w not in corpus.common or is_generic_medical_word(w))
             )
         )
-        acronyms = tuple(a for a in typed_acronyms(question) if a not in terms)
+        acronyms = tuple(typed_acronyms(question))
         return cls(terms=terms, facet=facet, anchors=anchors, acronyms=acronyms)
+
+    @staticmethod
+    def _spelt_out(acronym: str, evidence: Sequence[EvidenceText]) -> bool:
+        return any(spells_out(acronym, e.tokens) for e in evidence)
 
     def unaddressed(self, evidence: Sequence[EvidenceText]) -> list[str]:
         """The asked terms no evidence text speaks of, and the facet when no sentence gives it."""
         words = frozenset().union(*(e.words for e in evidence))
         stems = frozenset().union(*(e.stems for e in evidence))
-        missing = [t for t in self.terms if not _spoken_of(t, words, stems)]
-        missing += [a for a in self.acronyms if a not in words and not any(spells_out(a, e.tokens) for e in evidence)]
+        missing = [
+            t
+            for t in self.terms
+            if not _spoken_of(t, words, stems) and not (t in self.acronyms and self._spelt_out(t, evidence))
+        ]
+        missing += [
+            a for a in self.acronyms if a not in self.terms and a not in words and not self._spelt_out(a, evidence)
+        ]
         if missing or self.facet is None:
             return missing
         for item in evidence:

@@ -67,3 +67,11 @@ def test_a_run_that_borrows_a_letter_from_inside_a_word_is_no_spelling() -> None
 
 def test_a_run_ending_in_a_function_word_is_no_spelling() -> None:
     assert not spellings("dka", tokens("diabetic ketoacidosis and"))
+
+
+def test_a_specific_term_typed_as_an_acronym_is_addressed_by_evidence_that_spells_it_out() -> None:
+    corpus = CorpusTerms.build(["Call the MSCC coordinator.", "Falls are common.", "Sepsis kills.", "Asthma."])
+    spelt = EvidenceText.read("Metastatic spinal cord compression needs an MRI within 24 hours.")
+
+    assert "mscc" in Asked.read("red flags for MSCC?", corpus).terms
+    assert Asked.read("red flags for MSCC?", corpus).unaddressed([spelt]) == []
