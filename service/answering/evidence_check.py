@@ -8,11 +8,13 @@ word (`service.triage.asked`).
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Sequence
 from functools import lru_cache
 
 from service.handoffs import Passage
 from service.retrieval.index import LoadedIndex
+from service.triage.acronyms import spellings, typed_acronyms
 from service.triage.asked import Asked, CorpusTerms, EvidenceText, lexically_supported
 from service.triage.lexical_checks import AgeBand, article_band, populations, question_band
 
@@ -20,6 +22,10 @@ _NOT_PREGNANT = re.compile(r"\b(not|non|isn'?t|isnt)[ -]pregnant\b")
 # Articles whose words and sentences stay read. One MedQuAD article's take 87 KB and reading one again takes
 # milliseconds: unbounded, a server that had cited all 5,535 would hold about 480 MB of them.
 READ_ARTICLES = 256
+# The articles of the best passages an acronym's spelling out is looked for in, best first.
+SPELLING_ARTICLES = 3
+# A spelling out written once may be chance ("missing action plans" for MAP); a term is written again.
+SPELLING_REPEATS = 2
 
 
 class EvidenceCheck:
@@ -56,6 +62,19 @@ class EvidenceCheck:
         """The question's rare corpus words all occur in one citable passage (see asked.lexically_supported)."""
         return lexically_supported(question, self.corpus, [p.chunk.text for p in passages if p.chunk.citations][:5])
 
+    def spelt_out(self, question: str, passages: Sequence[Passage]) -> str:
+        """The question with each acronym it types followed by the words that spell it out in the articles
+        of the passages found ("nitrates in ACS (acute coronary syndrome)?"), where they do."""
+        articles = list(dict.fromkeys(p.chunk.article_id for p in passages))[:SPELLING_ARTICLES]
+        texts = [self._evidence_text(i) for i in articles]
+        expanded = question
+        for acronym in typed_acronyms(question, shorthand=True):
+            found = sum((spellings(acronym, t.tokens) for t in texts), Counter[tuple[str, ...]]())
+            run, count = found.most_common(1)[0] if found else ((), 0)
+            if count >= SPELLING_REPEATS:
+                expanded = _after_acronym(expanded, acronym, " ".join(run))
+        return expanded
+
     @property
     def corpus(self) -> CorpusTerms:
         if self._corpus is None:
@@ -84,3 +103,9 @@ class EvidenceCheck:
         if pregnant and written_for.not_pregnant:
             return False
         return band is None or not band.conflicts(written_for)
+
+
+def _after_acronym(question: str, acronym: str, long_form: str) -> str:
+    """`long_form` in brackets after the first place the question types `acronym`."""
+    pattern = re.compile(rf"(?<![A-Za-z0-9]){re.escape(acronym.upper())}s?(?![A-Za-z0-9])")
+    return pattern.sub(lambda m: f"{m.group(0)} ({long_form})", question, count=1)

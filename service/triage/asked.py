@@ -26,6 +26,7 @@ from enum import StrEnum
 
 import Stemmer
 
+from service.triage.acronyms import spells_out, typed_acronyms
 from service.triage.scope import FOLLOWUP_WORDS, STOPWORDS, is_generic_medical_word
 from service.triage.words import normalise
 
@@ -165,6 +166,8 @@ class EvidenceText:
 
     words: frozenset[str]
     stems: frozenset[str]
+    # Its words in order, where an acronym's spelling out is looked for.
+    tokens: tuple[str, ...]
     # Per sentence: its words, and the facets it gives.
     sentences: tuple[tuple[frozenset[str], frozenset[Facet]], ...]
 
@@ -172,14 +175,16 @@ class EvidenceText:
     def read(cls, text: str) -> EvidenceText:
         # Interned: the server keeps hundreds of these, and one string per word shared between them halves
         # what each holds (47 -> 33 KB for a MedQuAD article, the corpus term counts holding the strings).
-        words = frozenset(map(sys.intern, _WORD.findall(normalise(text))))
+        tokens = tuple(map(sys.intern, _WORD.findall(normalise(text))))
+        words = frozenset(tokens)
         sentences = []
         for raw in _SENTENCE.split(text):
             sentence = normalise(raw)
             facets = frozenset(f for f, pattern in _FACET_EVIDENCE.items() if pattern.search(sentence))
             if facets:
                 sentences.append((frozenset(map(sys.intern, sentence.split())), facets))
-        return cls(words=words, stems=frozenset(map(sys.intern, _stems(words))), sentences=tuple(sentences))
+        stems = frozenset(map(sys.intern, _stems(words)))
+        return cls(words=words, stems=stems, tokens=tokens, sentences=tuple(sentences))
 
 
 def lexically_supported(question: str, corpus: CorpusTerms, passages: Sequence[str]) -> bool:
@@ -211,6 +216,8 @@ class Asked:
     facet: Facet | None
     # The question's content words: a sentence that gives the facet must speak of one of them.
     anchors: tuple[str, ...] = ()
+    # Names typed in capitals (service.triage.acronyms): the evidence must write or spell out each.
+    acronyms: tuple[str, ...] = ()
 
     @classmethod
     def read(cls, question: str, corpus: CorpusTerms) -> Asked:
@@ -231,13 +238,25 @@ class Asked:
                 and (w not in corpus.common or is_generic_medical_word(w))
             )
         )
-        return cls(terms=terms, facet=facet, anchors=anchors)
+        acronyms = tuple(typed_acronyms(question))
+        return cls(terms=terms, facet=facet, anchors=anchors, acronyms=acronyms)
+
+    @staticmethod
+    def _spelt_out(acronym: str, evidence: Sequence[EvidenceText]) -> bool:
+        return any(spells_out(acronym, e.tokens) for e in evidence)
 
     def unaddressed(self, evidence: Sequence[EvidenceText]) -> list[str]:
         """The asked terms no evidence text speaks of, and the facet when no sentence gives it."""
         words = frozenset().union(*(e.words for e in evidence))
         stems = frozenset().union(*(e.stems for e in evidence))
-        missing = [t for t in self.terms if not _spoken_of(t, words, stems)]
+        missing = [
+            t
+            for t in self.terms
+            if not _spoken_of(t, words, stems) and not (t in self.acronyms and self._spelt_out(t, evidence))
+        ]
+        missing += [
+            a for a in self.acronyms if a not in self.terms and a not in words and not self._spelt_out(a, evidence)
+        ]
         if missing or self.facet is None:
             return missing
         for item in evidence:

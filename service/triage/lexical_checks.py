@@ -95,6 +95,14 @@ POPULATIONS: dict[str, tuple[str, ...]] = {
     "kidney disease": ("dialysis", "renal", "kidney", "ckd", "creatinine clearance", "egfr"),
 }
 _AGE = re.compile(r"\b(\d{1,3})[ -]?(year|yr|month|week|day)s?[ -]?old\b")
+# An age as clinicians and parents type it, in normalised text: "28f", "72m" (ward shorthand for a woman of 28,
+# a man of 72: from 12, since "6m" may be six months), "my daughter is 15", "shes 15" (a number after a
+# person, unless a unit follows: "she is 15 weeks pregnant").
+_SHORTHAND_AGE = re.compile(
+    r"\b(?P<sex>1[2-9]|[2-9]\d|1[01]\d)[fm]\b"
+    r"|\b(?:daughter|son|child|kid|boy|girl|grandson|granddaughter|she|he|shes|hes)(?: is| s)? (?P<said>\d{1,2})\b"
+    r"(?! ?(?:weeks?|wks?|days?|months?|kg|mg|g|ml|mmol|percent|hours?|hrs?|h|cm|mm|units?|minutes?|mins?)\b)"
+)
 _WORD = re.compile(r"[a-z0-9]+")
 _ADJECTIVE = re.compile(r"(ular|ical|ic|al|ous|ary|ory|ive)$")
 # Too short to tell a term from an abbreviation the corpus spells out (svc, nebs, sats).
@@ -155,6 +163,10 @@ def question_band(text: str) -> AgeBand | None:
         unit = match.group(2) or match.group(7) or "year"
         years = number / {"year": 1, "yr": 1, "month": 12, "week": 52, "day": 365}[unit]
         return AgeBand(years, years + 0.01)
+    shorthand = _SHORTHAND_AGE.search(folded)
+    if shorthand:
+        given = int(shorthand["sex"] or shorthand["said"])
+        return AgeBand(given, given + 0.01)
     for pattern, band in _QUESTION_WORDS:
         if pattern.search(folded):
             return band
@@ -165,8 +177,9 @@ def populations(text: str) -> set[str]:
     """The populations a text names, including ages ("a 3-year-old" is a child, "an 82 year old" older)."""
     folded = f" {normalise(text)} "
     found = {name for name, stems in POPULATIONS.items() if any(f" {stem}" in folded for stem in stems)}
-    for match in _AGE.finditer(folded):
-        years = int(match.group(1)) if match.group(2) in ("year", "yr") else 0
+    ages = [int(m.group(1)) if m.group(2) in ("year", "yr") else 0 for m in _AGE.finditer(folded)]
+    ages += [int(m["sex"] or m["said"]) for m in _SHORTHAND_AGE.finditer(folded)]
+    for years in ages:
         if years < 16:
             found.add("children")
         elif years >= 75:

@@ -162,6 +162,9 @@ class AnyEvidence:
     def supported(self, question: str, passages: Sequence[Passage]) -> bool:
         return False
 
+    def spelt_out(self, question: str, passages: Sequence[Passage]) -> str:
+        return question
+
 
 def answer_for(index: FakeIndex, passages: list[Passage], composer: Any = None, max_citations: int = 20) -> Any:
     service = AnswerService(

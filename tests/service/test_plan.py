@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from ingest.embedding import Embedder, Vectors
-from service.answering.pipeline import AnswerService
+from service.answering.pipeline import AnswerPolicy, AnswerService
 from service.answering.plan import screen
 from service.handoffs import Query
 from service.retrieval.index import LoadedIndex
 from service.retrieval.retriever import Mode, Retrieval, Retriever
-from service.schema import AnswerStatus, Audience, FollowupRequest
+from service.schema import AnswerStatus, Audience, FollowupRequest, Turn
 from service.triage.emergency import detect_emergency
 from service.triage.emergency_model import emergency_model_for
 
@@ -127,3 +127,38 @@ def test_the_same_question_inside_an_article_conversation_is_not_an_emergency(
     plan = service.plan(FollowupRequest(question=DOSING_QUESTION, audience=Audience.PATIENT, article_id=article))
 
     assert plan.triage.emergency is None
+
+
+def test_a_follow_up_inside_a_conversation_is_weighed_against_the_conversation_floor(
+    index: LoadedIndex, embedder: Embedder
+) -> None:
+    # A floor no passage reaches for a question alone, and a low one inside a conversation.
+    policy = AnswerPolicy(abstain_below=0.99, abstain_below_in_conversation=0.3)
+    service = AnswerService(index, Retriever(index, embedder), policy=policy)
+    question = "and what do we monitor while it runs?"
+    history = [Turn(role="user", content="Magnesium sulfate regimen in severe pre-eclampsia?")]
+
+    inside = service.plan(FollowupRequest(question=question, article_id="pre-eclampsia", history=history))
+    alone = service.plan(FollowupRequest(question=question))
+
+    assert inside.outcome.status is AnswerStatus.ANSWERED
+    assert alone.outcome.status is AnswerStatus.INSUFFICIENT_EVIDENCE
+
+
+def test_an_acronym_below_the_floor_is_searched_again_spelt_out_in_the_corpus_words(
+    index: LoadedIndex, embedder: Embedder
+) -> None:
+    plan = AnswerService(index, Retriever(index, embedder)).plan(FollowupRequest(question="who gets a PPI in ACS?"))
+
+    assert plan.query is not None
+    assert "ACS (acute coronary syndrome)" in plan.query.question
+    assert plan.outcome.status is AnswerStatus.ANSWERED
+
+
+def test_a_question_above_the_floor_is_searched_as_typed(index: LoadedIndex, embedder: Embedder) -> None:
+    plan = AnswerService(index, Retriever(index, embedder)).plan(
+        FollowupRequest(question="is morphine still ok in ACS?")
+    )
+
+    assert plan.query is not None
+    assert plan.query.question == "is morphine still ok in ACS?"
