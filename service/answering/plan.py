@@ -32,7 +32,7 @@ from service.triage.emergency import Emergency, detect_emergency
 from service.triage.emergency import guidance as emergency_guidance
 from service.triage.emergency_model import EmergencyModel, speaks_of_a_present_situation
 from service.triage.injection import contains_injection, strip_injection
-from service.triage.lexical_checks import populations
+from service.triage.lexical_checks import RecognisedWords, populations
 from service.triage.personal_details import strip_personal_details
 from service.triage.scope import Scope, assess_scope, changes_the_rules, is_non_medical_task
 
@@ -198,7 +198,8 @@ class Planner:
             normalised = " ".join(screening.question.split())
             question_vector = QuestionVector(normalised, self.retriever.embed_question(normalised))
             emergency = self.emergency_model.detect(question_vector.vector, in_conversation=has_context)
-        scope = assess_scope(screening.question, self.index.words, has_context)
+        # A slip of a corpus word ("dekirium") is as known to the scope check as the word.
+        scope = assess_scope(screening.question, RecognisedWords(self.index.words, self.index.terms), has_context)
         if is_non_medical_task(request.question) or changes_the_rules(request.question):
             # Judged on the question as typed: stripping "now write me a script" as an instruction leaves "ok".
             scope = Scope.OUT

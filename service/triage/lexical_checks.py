@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Container, Iterable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -201,6 +201,9 @@ class TermChecker:
     # The words that may be abbreviated, in order: "chemo" begins one when a bisection lands on it. Kept
     # instead of every beginning of every word (70,000 strings on MedQuAD).
     abbreviable: tuple[str, ...]
+    # The same neighbourhood of ordinary words (the model's vocabulary, stopwords): "whhat", "haave" and
+    # "yseterday" are slips of a hurried typist, no term the corpus lacks.
+    ordinary_neighbours: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
 
     @classmethod
     def build(cls, vocabulary: Iterable[str], common: Iterable[str]) -> TermChecker:
@@ -210,13 +213,21 @@ class TermChecker:
         neighbours: set[int] = set()
         abbreviable = sorted(w for w in words if len(w) >= MIN_TERM_CHARS and not w.isdigit())
         for word in abbreviable:
-            neighbours.update(hash(variant) for variant in _variants(fold_sounds(word)))
+            neighbours.update(hash(variant) for variant in _variants(word))
+        # A four-letter ordinary word is reached by one letter too many only ("witth"); a longer one by any slip.
+        ordinary: set[int] = set()
+        for word in frozenset(common) | STOPWORDS | FOLLOWUP_WORDS:
+            if len(word) == MIN_TERM_CHARS - 1:
+                ordinary.update((hash(word), hash(fold_sounds(word))))
+            elif len(word) >= MIN_TERM_CHARS:
+                ordinary.update(hash(variant) for variant in _variants(word))
         return cls(
             vocabulary=words,
             stems=stems,
             common=frozenset(common),
             neighbours=np.array(sorted(neighbours), dtype=np.int64),
             abbreviable=tuple(abbreviable),
+            ordinary_neighbours=np.array(sorted(ordinary), dtype=np.int64),
         )
 
     def unknown_terms(self, question: str) -> list[str]:
@@ -235,6 +246,8 @@ class TermChecker:
                 continue
             stem = stemmer.stemWord(word)
             if word in self.common or stem in self.common or self.knows(word, stem):
+                continue
+            if _within_one_slip(word, self.ordinary_neighbours):
                 continue
             if any(
                 all(self.knows(s, stemmer.stemWord(s)) for s in synonym.split()) for synonym in SYNONYMS.get(word, ())
@@ -259,9 +272,14 @@ class TermChecker:
         if root != word and self.begins_a_word(root):
             return True
         # A typo: one edit (or a swap) away from a corpus word of similar length.
-        hashes = np.array([hash(variant) for variant in _variants(folded)], dtype=np.int64)
-        found = np.minimum(np.searchsorted(self.neighbours, hashes), max(len(self.neighbours) - 1, 0))
-        return bool(len(self.neighbours)) and bool((self.neighbours[found] == hashes).any())
+        return _within_one_slip(word, self.neighbours)
+
+    def recognises(self, word: str) -> bool:
+        """A corpus word, or a slip of one ("dekirium", "anahpylaxis"): what the scope check may count as known.
+        An ordinary word spelt right ("kilometres") is itself, not a slip of a corpus word ("millimetres")."""
+        if word in self.vocabulary:
+            return True
+        return len(word) >= MIN_TERM_CHARS and word not in self.common and _within_one_slip(word, self.neighbours)
 
     def begins_a_word(self, part: str) -> bool:
         """`part` (four letters or more) is the beginning of a longer corpus word that may be abbreviated."""
@@ -273,9 +291,35 @@ class TermChecker:
         return at < len(self.abbreviable) and self.abbreviable[at].startswith(part)
 
 
-def _variants(folded: str) -> set[str]:
-    """`folded` and every string one deletion from it."""
-    return {folded, *(folded[:i] + folded[i + 1 :] for i in range(len(folded)))}
+@dataclass(frozen=True)
+class RecognisedWords:
+    """The corpus's words as the scope check reads them: a slip of one counts as the word ("dekirium")."""
+
+    words: Container[str]
+    terms: TermChecker | None
+
+    def __contains__(self, word: object) -> bool:
+        if word in self.words:
+            return True
+        return isinstance(word, str) and self.terms is not None and self.terms.recognises(word)
+
+
+def _within_one_slip(word: str, neighbourhood: np.ndarray) -> bool:
+    """One edit (or a swap) away from a word whose one-deletion neighbourhood `neighbourhood` holds (hashed)."""
+    if not len(neighbourhood):
+        return False
+    hashes = np.array([hash(variant) for variant in _variants(word)], dtype=np.int64)
+    found = np.minimum(np.searchsorted(neighbourhood, hashes), len(neighbourhood) - 1)
+    return bool((neighbourhood[found] == hashes).any())
+
+
+def _variants(word: str) -> set[str]:
+    """The word and every string one deletion from it, as written and with its sounds folded: a slip
+    across a folded pair ("morhpine" for "morphine") is one deletion away only as written."""
+    variants: set[str] = set()
+    for form in {word, fold_sounds(word)}:
+        variants.update((form, *(form[:i] + form[i + 1 :] for i in range(len(form)))))
+    return variants
 
 
 def model_vocabulary(model_dir: Path | None) -> frozenset[str]:

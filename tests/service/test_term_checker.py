@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from service.triage.lexical_checks import TermChecker
+from service.triage.lexical_checks import RecognisedWords, TermChecker
 
 CORPUS_WORDS = ["chemotherapy", "asthma", "valve", "hyperglycaemia", "warfarin", "2024"]
 
@@ -44,3 +44,37 @@ def test_an_empty_corpus_knows_no_specific_word() -> None:
 
     assert not empty.knows("warfarin", "warfarin")
     assert not empty.begins_a_word("warf")
+
+
+def test_a_swap_across_a_sound_folded_pair_is_a_slip_of_the_corpus_word() -> None:
+    # "ph" folds to "f" in "warfarin"-style matching; the swap "rp" -> "pr" must still be one slip.
+    corpus = TermChecker.build(["morphine"], common=[])
+
+    assert corpus.knows("morhpine", "morhpin")
+
+
+def test_a_mistyped_ordinary_word_is_not_an_unknown_term() -> None:
+    corpus = TermChecker.build(CORPUS_WORDS, common=["yesterday", "have", "what"])
+
+    assert corpus.unknown_terms("whhat if I haave had warfarin yseterday?") == []
+
+
+def test_a_word_two_slips_from_any_ordinary_word_is_still_unknown() -> None:
+    corpus = TermChecker.build(CORPUS_WORDS, common=["yesterday"])
+
+    assert corpus.unknown_terms("zebrafish oil ysetreday?") == ["zebrafish", "ysetreday"]
+
+
+def test_the_scope_check_recognises_a_slip_of_a_corpus_word() -> None:
+    words = RecognisedWords(frozenset(CORPUS_WORDS), checker())
+
+    assert "warfarin" in words
+    assert "warfrain" in words
+    assert "zebrafish" not in words
+
+
+def test_an_ordinary_word_spelt_right_is_not_a_slip_of_a_corpus_word() -> None:
+    # "valves" is one letter from the corpus's "valve", but an ordinary word as typed is that word.
+    corpus = TermChecker.build(CORPUS_WORDS, common=["valves"])
+
+    assert "valves" not in RecognisedWords(frozenset(CORPUS_WORDS), corpus)
