@@ -5,7 +5,8 @@
     vademecum eval calibrate-judge [CSV]  choose the judge's thresholds against physicians' labels
 
 DATASET is a path (golden JSONL, K-QA JSONL, or a BEIR folder with queries.jsonl + qrels.tsv) or an
-alias: golden, kqa, liveqa, devset, devset-tune, devset-test.
+alias: golden, kqa, liveqa, devset, devset-tune, devset-test. `+retyped` after any of them (`devset-test+retyped`)
+puts each question as typed in a hurry: seeded slips of the keys, no capitals (evals/typing_noise.py).
 """
 
 from __future__ import annotations

@@ -3,6 +3,11 @@
 The development set (evals/devset/parts/*.jsonl, golden schema) is read by alias: `devset` (all of it),
 `devset-tune` and `devset-test`, halves fixed by `devset_split` (a hash of the case id), never by content.
 
+Any dataset named with `+retyped` after it (`devset-test+retyped`, `golden+retyped`) is that dataset as typed in
+a hurry: each question retyped once, seeded (`evals.typing_noise`: slips of the keys, no capitals, every other
+case without punctuation), everything else about the case unchanged. A decision that holds only for the spelling
+it was tuned on shows here.
+
 A malformed line never stops at the first problem: every issue is collected with its file, line
 and reason, and `DatasetError` carries them all.
 """
@@ -23,6 +28,7 @@ from pydantic import ValidationError
 
 from evals.golden_schema import GoldenRecord
 from evals.models import Case, DatasetKind, Evidence, Judgments, RelevanceUnit
+from evals.typing_noise import noisy_variants
 from service.schema import Audience
 
 REPO = Path(__file__).resolve().parents[1]
@@ -30,6 +36,8 @@ GOLDEN_CORPUS = REPO / "evals" / "golden" / "corpus.jsonl"
 DEVSET_PARTS = REPO / "evals" / "devset" / "parts"
 # Alias -> the half it holds (None: both).
 DEVSET_ALIASES: dict[str, str | None] = {"devset": None, "devset-tune": "tune", "devset-test": "test"}
+RETYPED = "+retyped"
+RETYPING_SEED = 7
 BEIR_QUERIES = "queries.jsonl"
 BEIR_QRELS = "qrels.tsv"
 _SECTION_SUFFIX = re.compile(r"_Sec\d+$")
@@ -75,7 +83,10 @@ class Dataset:
 
 
 def load_dataset(spec: str) -> Dataset:
-    """A dataset by alias (golden, kqa, liveqa, devset...) or path; its kind is told from its layout and first line."""
+    """A dataset by alias (golden, kqa, liveqa, devset...) or path; its kind is told from its layout and first line.
+    `<dataset>+retyped`: the dataset as typed in a hurry (see the module docstring)."""
+    if spec.endswith(RETYPED) and spec != RETYPED:
+        return retyped(load_dataset(spec.removesuffix(RETYPED)))
     if spec in DEVSET_ALIASES:
         return Dataset(spec, DatasetKind.GOLDEN, DEVSET_PARTS, read_devset(DEVSET_ALIASES[spec]))
     path = aliases().get(spec, Path(spec))
@@ -89,6 +100,16 @@ def load_dataset(spec: str) -> Dataset:
         return Dataset(path.parent.name if spec != "kqa" else "kqa-dev", kind, path, read_kqa(path))
     name = "golden" if path.stem == "corpus" else path.stem
     return Dataset(name, kind, path, read_golden(path, name))
+
+
+def retyped(dataset: Dataset, seed: int = RETYPING_SEED) -> Dataset:
+    """The dataset with each question retyped once in a hurry; ids and dataset name marked as such."""
+    name = f"{dataset.name}{RETYPED}"
+    cases = [
+        case.model_copy(update={"question": noisy_variants(case.question, 2, seed)[n % 2], "dataset": name})
+        for n, case in enumerate(dataset.cases)
+    ]
+    return Dataset(name, dataset.kind, dataset.path, cases)
 
 
 def detect_kind(path: Path) -> DatasetKind:

@@ -107,3 +107,22 @@ def test_the_shared_kqa_and_liveqa_dev_sets_load(shared_dir):
     liveqa = load_dataset(str(shared_dir / "data" / "liveqa-medquad-dev"))
     assert len(kqa.cases) == 100 and all(c.must_have for c in kqa.cases)
     assert len(liveqa.cases) == 30 and all(c.judgments and c.judgments.grades for c in liveqa.cases)
+
+
+def test_a_retyped_dataset_keeps_every_case_but_its_question() -> None:
+    plain = load_dataset(str(GOLDEN))
+    retyped = load_dataset(f"{GOLDEN}+retyped")
+
+    assert retyped.name == f"{plain.name}+retyped"
+    assert [c.id for c in retyped.cases] == [c.id for c in plain.cases]
+    assert [c.expected_status for c in retyped.cases] == [c.expected_status for c in plain.cases]
+    assert all(r.question != p.question for r, p in zip(retyped.cases, plain.cases, strict=True))
+
+
+def test_a_retyped_dataset_is_the_same_on_every_load() -> None:
+    assert load_dataset(f"{GOLDEN}+retyped").cases == load_dataset(f"{GOLDEN}+retyped").cases
+
+
+def test_retyping_a_dataset_that_does_not_exist_says_so(tmp_path):
+    with pytest.raises(DatasetError, match="no such file"):
+        load_dataset(f"{tmp_path / 'absent.jsonl'}+retyped")
