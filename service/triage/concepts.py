@@ -158,9 +158,10 @@ def _terms_for_word(word: str) -> frozenset[str]:
         # A term used alone has nothing to corroborate it: short ones may not be misspelt.
         if term in single and len(term) < 6:
             continue
-        # Four letters leave no room for a dropped or wrong letter ("can" is not "cant", "take" not
-        # "wake"); only two neighbours swapped ("pian") still spell the term.
-        if len(term) == 4 and sorted(word) != sorted(term) and not _drops_doubled_letter(folded, term):
+        # Four letters leave little room: "can" is not "cant", "take" not "wake". Only slips that keep every
+        # letter in sight still spell the term: two neighbours swapped ("pian"), a doubled letter dropped
+        # ("kil") or doubled ("sidde"), or a key beside the right one ("bpne").
+        if len(term) == 4 and not _keeps_a_short_term(word, folded, term):
             continue
         if allowed and edit_distance(folded, fold_sounds(term), allowed) <= allowed:
             found.add(term)
@@ -176,6 +177,22 @@ _ENDINGS = frozenset(
 def _is_ending(rest: str) -> bool:
     """What may follow a term for the word to be a form of it: "breath" -> "breathless", not "heart" -> "heartburn"."""
     return rest in _ENDINGS
+
+
+_KEYBOARD_ROWS = ("qwertyuiop", "asdfghjkl", "zxcvbnm")
+_BESIDE = {row[i]: set(row[max(0, i - 1) : i] + row[i + 1 : i + 2]) for row in _KEYBOARD_ROWS for i in range(len(row))}
+
+
+def _keeps_a_short_term(word: str, folded: str, term: str) -> bool:
+    """A slip of a four-letter term that keeps it recognisable (see `_terms_for_word`)."""
+    if sorted(word) == sorted(term) or _drops_doubled_letter(folded, term):
+        return True
+    if len(word) == len(term) + 1 and any(
+        word[i] == word[i + 1] and word[:i] + word[i + 1 :] == term for i in range(len(term))
+    ):
+        return True
+    differs = [i for i in range(len(term)) if len(word) == len(term) and word[i] != term[i]]
+    return len(differs) == 1 and differs[0] > 0 and word[differs[0]] in _BESIDE.get(term[differs[0]], set())
 
 
 def _drops_doubled_letter(word: str, term: str) -> bool:

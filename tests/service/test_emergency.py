@@ -47,10 +47,17 @@ def test_a_presentation_of_each_body_system_is_detected(system: str) -> None:
         "my baby is 3 wks old and has a temprature",
         "my wifes face is droopy and her speach is slurry",
         "he has crushing chest pian and is sweatting",
+        "fell off his bike and the bpne is poking through the skin of his shin",
+        "her face has dropped on one sidde and she cant get her words out",
     ],
 )
 def test_misspelt_presentations_are_detected(question: str) -> None:
     assert detect_emergency(question) is not None
+
+
+def test_a_short_symptom_word_is_not_read_into_a_slip_that_changes_its_first_letter() -> None:
+    # "pone" and "wain" are not "bone" and "pain": a slip keeps the first letter.
+    assert detect_emergency("fell off his bike and the pone is poking through the skin of his shin") is None
 
 
 def test_a_correctly_spelt_ordinary_word_is_never_read_as_a_symptom_typo() -> None:
