@@ -252,9 +252,12 @@ def warm_up(service: AnswerService, index: LoadedIndex) -> None:
     The first user should not pay for what loads at first use: the encoder's kernels, Chroma's HNSW graph
     (160 MB and about a second over MedQuAD), the corpus term counts the evidence check reads. A failure here
     is logged and the version served all the same: a request would have met the same failure, and reports it.
+
+    It plans the answer and stops before composing: composition loads nothing, and the composer is the
+    deployment's (a remote model, a test's held composer), which only users' requests should reach.
     """
     question = next((q or t for t, q in index.articles.headings.values()), None) or "warm up"
     try:
-        service.answer(FollowupRequest(question=question), request_id="warm-up")
+        service.plan(FollowupRequest(question=question))
     except Exception:  # warming is an optimisation: serving must not depend on it
         log.warning("warm-up answer failed", exc_info=True)
