@@ -6,7 +6,9 @@ What it learns from:
 - emergencies: the development set's tune half and golden (`expected_status` emergency);
 - non-emergencies: every other case of those two sets (follow-ups, near misses, alarming-but-not-emergency
   teaching questions, non-medical requests), plus consumer health questions that are not emergencies:
-  a seeded sample of MedQuAD's questions and K-QA's patient questions from ../shared/data.
+  a seeded sample of MedQuAD's questions and K-QA's patient questions from ../shared/data, and the questions
+  the bundled corpus answers (each article's question and its related questions, corpus/): clinical
+  questions about sepsis, stroke or anaphylaxis that ask how to manage them, not for help now.
 
 The development set's test half is never read. The model is a logistic regression over the bundled
 encoder's unit vectors of the questions (class-balanced, L2 strength chosen below).
@@ -37,10 +39,11 @@ import numpy as np
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold
 
-from evals.datasets import GOLDEN_CORPUS, read_devset, read_golden, read_kqa, shared_data_dir
+from evals.datasets import GOLDEN_CORPUS, REPO, read_devset, read_golden, read_kqa, shared_data_dir
 from evals.models import Case
 from ingest.embedding import Embedder, SentenceTransformerEmbedder, default_model_path
 from ingest.formats.medquad import read_medquad
+from ingest.loading import load_inputs
 from service.schema import AnswerStatus, Audience
 from service.triage.emergency_model import MODEL_FILE, EmergencyModel, speaks_of_a_present_situation
 
@@ -50,13 +53,15 @@ C_GRID = (0.3, 1.0, 3.0, 10.0)
 THRESHOLD_GRID = tuple(round(float(t), 2) for t in np.arange(0.1, 0.96, 0.05))
 MEDQUAD_SAMPLE = 1500
 MISS_COST = 10
+# Sources that are never a test: always in the training folds, never counted in cross-validation.
+ALWAYS_TRAINED = frozenset({"consumer", "corpus"})
 
 
 @dataclass(frozen=True)
 class Example:
     question: str
     emergency: bool
-    # Where it comes from: "tune", "golden" (cross-validated) or "consumer" (always trained on).
+    # Where it comes from: "tune", "golden" (cross-validated), "consumer" or "corpus" (always trained on).
     source: str
     # Someone's present situation, as the product requires before it uses the model's flag.
     gate: bool = True
@@ -103,11 +108,20 @@ def consumer_questions(shared: Path, sample: int = MEDQUAD_SAMPLE, seed: int = S
     return questions[:sample] + [case.question for case in read_kqa(kqa)]
 
 
+def corpus_questions(corpus: Path = REPO / "corpus") -> list[str]:
+    """The questions the bundled corpus answers: each article's own and its related questions, in file order."""
+    questions: list[str] = []
+    for article in load_inputs([corpus]).articles:
+        questions.append(article.question)
+        questions.extend(related.question for related in article.related_questions)
+    return questions
+
+
 def choose(vectors: np.ndarray, examples: Sequence[Example], seed: int = SEED) -> tuple[Candidate, Candidate]:
     """C and threshold, then the conversation threshold, by cross-validation over the tune half and golden
     (see the module docstring)."""
     labels = np.array([e.emergency for e in examples])
-    folded = np.array([e.source != "consumer" for e in examples])
+    folded = np.array([e.source not in ALWAYS_TRAINED for e in examples])
     gate = np.array([e.gate for e in examples])
     alarming = np.array([e.category == "alarming" for e in examples])
     conversation = np.array([e.conversation for e in examples])
@@ -155,7 +169,7 @@ def train(examples: Sequence[Example], embedder: Embedder, seed: int = SEED) -> 
     best, conversation = choose(vectors, examples, seed)
     labels = np.array([e.emergency for e in examples])
     final = _fit(vectors, labels, best.c)
-    counted = [e for e in examples if e.source != "consumer"]
+    counted = [e for e in examples if e.source not in ALWAYS_TRAINED]
     return EmergencyModel(
         embedding_model=embedder.model_name,
         weights=final.coef_[0].astype(np.float32),
@@ -169,7 +183,8 @@ def train(examples: Sequence[Example], embedder: Embedder, seed: int = SEED) -> 
             "examples": {
                 "emergencies": sum(e.emergency for e in examples),
                 "non_emergencies_from_cases": sum(not e.emergency for e in counted),
-                "consumer_questions": len(examples) - len(counted),
+                "consumer_questions": sum(e.source == "consumer" for e in examples),
+                "corpus_questions": sum(e.source == "corpus" for e in examples),
             },
             "cross_validated_model_alone": {
                 "folds": FOLDS,
@@ -197,6 +212,7 @@ def training_examples(shared: Path) -> list[Example]:
         examples_from_cases(read_devset("tune"), "tune")
         + examples_from_cases(read_golden(GOLDEN_CORPUS), "golden")
         + [Example(q, emergency=False, source="consumer") for q in consumer_questions(shared)]
+        + [Example(q, emergency=False, source="corpus") for q in corpus_questions()]
     )
 
 

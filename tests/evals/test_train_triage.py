@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from evals.train_triage import Example, choose
+from evals.datasets import REPO
+from evals.train_triage import Example, choose, corpus_questions
 
 
 def _cases(seed: int = 0) -> tuple[np.ndarray, list[Example]]:
@@ -80,3 +81,22 @@ def test_without_conversation_cases_a_conversation_gets_the_one_threshold() -> N
     best, inside = choose(vectors, examples)
 
     assert inside == best
+
+
+def test_the_corpus_questions_are_the_bundled_articles_and_their_related_questions() -> None:
+    questions = corpus_questions()
+
+    assert "How should an acute asthma exacerbation in adults be managed?" in questions
+    assert len(questions) > len(list((REPO / "corpus").glob("*.md")))
+
+
+def test_corpus_questions_are_always_trained_on_and_never_scored() -> None:
+    vectors, examples = _cases()
+    # The corpus questions sit right among the emergencies: scored, they would be false flags.
+    extra = np.tile(np.eye(8)[0], (10, 1)).astype(np.float32)
+    corpus = [Example(f"corpus {i}", emergency=False, source="corpus") for i in range(10)]
+
+    best, _ = choose(np.vstack([vectors, extra]), examples + corpus)
+    without, _ = choose(vectors, examples)
+
+    assert best.false_flags <= without.false_flags
