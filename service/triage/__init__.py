@@ -7,7 +7,8 @@ lists, trained by `python -m evals.train_triage`); `injection`
 (instructions aimed at the system), `scope` (only non-medical tasks and rule changes are out of scope),
 `lexical_checks` (does the corpus use the question's terms and speak about its population and age group),
 `asked` (the entity and the facet a question asks for), `personal_details` (names and numbers left out of
-the search), and `words` (the word normalisation they share).
+the search), `slips` (slips of the keys in the words that say someone is in trouble now, put back before the
+emergency frame is read), and `words` (the word normalisation they share).
 """
 
 __all__ = [
@@ -21,6 +22,7 @@ __all__ = [
     "red_flags",
     "scope",
     "situation_concepts",
+    "slips",
     "symptom_concepts",
     "words",
 ]

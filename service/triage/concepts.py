@@ -129,7 +129,7 @@ def _allowed_edits(term: str) -> int:
 
 
 @lru_cache(maxsize=1)
-def _english_words() -> frozenset[str]:
+def english_words() -> frozenset[str]:
     """Whole words of the embedding model's WordPiece vocabulary: a word spelt right, so never a typo."""
     try:
         path = Path(default_model_path()) / "vocab.txt"
@@ -147,7 +147,7 @@ def _terms_for_word(word: str) -> frozenset[str]:
         if len(term) >= 5 and word.startswith(term) and _is_ending(word[len(term) :]):
             found.add(term)
     # A word spelt right is that word: "never" is not a typo of "fever", nor "heartburn" a form of "heart".
-    if word in _COMMON_WORDS or len(word) < 3 or word in _english_words():
+    if word in _COMMON_WORDS or len(word) < 3 or word in english_words():
         return frozenset(found)
     folded = fold_sounds(word)
     candidates: set[str] = set()

@@ -17,9 +17,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
-from service.triage.concepts import find_concepts
+from service.triage.concepts import english_words, find_concepts
 from service.triage.red_flags import PRESENTATIONS, Kind, Presentation
+from service.triage.slips import SlipCorrector, pattern_words
 from service.triage.words import normalise
 
 # "my patient", "our ward": first-person words that speak about the clinician's work, not a crisis.
@@ -261,7 +263,7 @@ def detect_emergency(question: str, *, weak_cues: bool = True) -> Emergency | No
     `weak_cues=False` (clinician users) ignores "he", "she", "now"...: a clinician writing "she" means
     a patient in their care, and asks how to manage, not for help.
     """
-    text = normalise(question)
+    text = _frame_slips().correct(normalise(question))
     if not text:
         return None
     concepts = find_concepts(question)
@@ -277,8 +279,21 @@ def detect_emergency(question: str, *, weak_cues: bool = True) -> Emergency | No
 
 def read_frame(question: str, *, weak_cues: bool = True) -> Frame:
     """How the question speaks (see `Frame`): what the learned model's flags are checked against too."""
-    asking = "?" in question or bool(_INTERROGATIVE.search(question))
-    return Frame.read(normalise(question), weak_cues, asking, findings=len(re.split(r"[,;+]", question)))
+    text = _frame_slips().correct(normalise(question))
+    asking = "?" in question or bool(_INTERROGATIVE.search(text))
+    return Frame.read(text, weak_cues, asking, findings=len(re.split(r"[,;+]", question)))
+
+
+@lru_cache(maxsize=1)
+def _frame_slips() -> SlipCorrector:
+    """Slips of the words that say someone is in trouble now ("husabnd", "jsut", "pregnnat"), put back.
+
+    Only towards the cues that let an emergency through: a missed emergency costs far more than a false one,
+    so a slip may restore "my husband" or "just now", never make a question read as teaching, history or a
+    what-if."""
+    patterns = [_CASE, _STRONG_PERSONAL, _WEAK_PERSONAL, _PRESENT, _NOW, _AGE, _AGE_YO, _PREGNANT]
+    blocking = pattern_words([_PROFESSIONAL, _CLINICAL, _TEACHING, _ADVICE, _HYPOTHETICAL, _HISTORY])
+    return SlipCorrector(pattern_words(patterns) - blocking, english_words())
 
 
 # Crises first, then presentations of more concepts before those of fewer: a swollen tongue with

@@ -1,0 +1,60 @@
+"""Slips of the keys corrected towards a small vocabulary: the words emergencies are framed with.
+
+Whether a question speaks of someone's present situation is read from a few hundred words ("my", "wife",
+"just", "known", "having"), matched exactly. A hurried "my husabnd has jsut collapsed" or "knon SCLC, new
+stridor" loses the frame, and with it the emergency, though every symptom word was read. `SlipCorrector` puts
+such a word back: a word that is no ordinary English word, one edit (or a swap of neighbours) from exactly one
+word of the vocabulary, with the same first letter, is read as that word. A word spelt right is never changed,
+and neither is a word two vocabulary words are equally close to.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from service.triage.concepts import edit_distance
+
+__all__ = ["SlipCorrector", "pattern_words"]
+
+# Shorter words leave too little to tell a slip from another word ("hes" and "has").
+MIN_LETTERS = 4
+
+
+def pattern_words(patterns: Iterable[re.Pattern[str]]) -> frozenset[str]:
+    """The words of at least MIN_LETTERS letters that regular expressions spell out ("\\bknown\\b" -> "known")."""
+    words: set[str] = set()
+    for pattern in patterns:
+        source = re.sub(r"\\[a-zA-Z]", " ", pattern.pattern)  # \b, \d, \s are not letters of a word
+        words.update(re.findall(rf"[a-z]{{{MIN_LETTERS},}}", source))
+    return frozenset(words)
+
+
+class SlipCorrector:
+    def __init__(self, vocabulary: Iterable[str], ordinary: frozenset[str]) -> None:
+        """`vocabulary`: the words to correct towards; `ordinary`: words spelt right, never corrected."""
+        self.vocabulary = frozenset(w for w in vocabulary if len(w) >= MIN_LETTERS)
+        self.ordinary = ordinary
+        self._by_deletion: dict[str, set[str]] = {}
+        for word in self.vocabulary:
+            for variant in _one_deletion(word):
+                self._by_deletion.setdefault(variant, set()).add(word)
+
+    def correct(self, text: str) -> str:
+        """`text` normalised (lower case, words separated by single spaces), its slips put back."""
+        return " ".join(self.word(token) for token in text.split())
+
+    def word(self, token: str) -> str:
+        if len(token) < MIN_LETTERS or token in self.vocabulary or token in self.ordinary or not token.isalpha():
+            return token
+        near = {
+            word
+            for variant in _one_deletion(token)
+            for word in self._by_deletion.get(variant, ())
+            if word[0] == token[0] and edit_distance(token, word, 1) <= 1
+        }
+        return near.pop() if len(near) == 1 else token
+
+
+def _one_deletion(word: str) -> set[str]:
+    return {word, *(word[:i] + word[i + 1 :] for i in range(len(word)))}

@@ -1,0 +1,47 @@
+"""Slips of the keys put back towards a small vocabulary (service.triage.slips)."""
+
+from __future__ import annotations
+
+import re
+
+from service.triage.emergency import detect_emergency
+from service.triage.slips import SlipCorrector, pattern_words
+
+VOCABULARY = ["husband", "just", "know", "known", "today"]
+
+
+def corrector(ordinary: frozenset[str] = frozenset()) -> SlipCorrector:
+    return SlipCorrector(VOCABULARY, ordinary)
+
+
+def test_a_slip_of_a_vocabulary_word_is_put_back() -> None:
+    assert corrector().correct("my husabnd has jsut collapsed tody") == "my husband has just collapsed today"
+
+
+def test_a_word_spelt_right_is_never_changed() -> None:
+    # "jest" is one letter from "just", but an ordinary word as typed.
+    assert corrector(frozenset({"jest"})).correct("in jest") == "in jest"
+
+
+def test_a_slip_two_vocabulary_words_are_equally_close_to_is_left_alone() -> None:
+    assert corrector().word("knon") == "knon"  # "know" or "known"
+
+
+def test_a_slip_must_keep_the_first_letter() -> None:
+    assert corrector().word("lust") == "lust"
+
+
+def test_short_words_and_numbers_are_left_alone() -> None:
+    assert corrector().correct("jst 12mg") == "jst 12mg"
+
+
+def test_pattern_words_are_read_without_the_escapes_around_them() -> None:
+    words = pattern_words([re.compile(r"\bknown\b|\b(hr|bp) \d|\bday \d{1,2}\b")])
+
+    assert words == frozenset({"known"})
+
+
+def test_an_emergency_typed_with_slips_in_its_words_of_presence_is_caught() -> None:
+    question = "my husabnd has an aneurysm and hes jsut had a sudden tearing pain in his back and gone grey"
+
+    assert detect_emergency(question) is not None
