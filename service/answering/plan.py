@@ -35,6 +35,7 @@ from service.triage.injection import contains_injection, strip_injection
 from service.triage.lexical_checks import RecognisedWords, populations
 from service.triage.personal_details import strip_personal_details
 from service.triage.scope import Scope, assess_scope, changes_the_rules, is_non_medical_task
+from service.triage.slips import scope_slips
 
 __all__ = [
     "DEFAULT_MAX_CITATIONS",
@@ -198,9 +199,14 @@ class Planner:
             normalised = " ".join(screening.question.split())
             question_vector = QuestionVector(normalised, self.retriever.embed_question(normalised))
             emergency = self.emergency_model.detect(question_vector.vector, in_conversation=has_context)
-        # A slip of a corpus word ("dekirium") is as known to the scope check as the word.
-        scope = assess_scope(screening.question, RecognisedWords(self.index.words, self.index.terms), has_context)
-        if is_non_medical_task(request.question) or changes_the_rules(request.question):
+        # A slip of a corpus word ("dekirium") is as known to the scope check as the word, and a slip of a task
+        # or a rule change ("wtite me a cover letter", "drpp the disclaimer") is that task or rule change.
+        slips = scope_slips()
+        scope = assess_scope(
+            slips.put_back(screening.question), RecognisedWords(self.index.words, self.index.terms), has_context
+        )
+        typed = slips.put_back(request.question)
+        if is_non_medical_task(typed) or changes_the_rules(typed):
             # Judged on the question as typed: stripping "now write me a script" as an instruction leaves "ok".
             scope = Scope.OUT
         context_turns = sum(1 for turn in request.history if turn.role == "user")

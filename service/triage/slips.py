@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from functools import lru_cache
 
-from service.triage.concepts import edit_distance
+from service.triage.concepts import edit_distance, english_words
 
-__all__ = ["SlipCorrector", "pattern_words"]
+__all__ = ["SlipCorrector", "pattern_words", "scope_slips"]
 
+_LETTERS = re.compile(r"[A-Za-z]+")
 # Shorter words leave too little to tell a slip from another word ("hes" and "has").
 MIN_LETTERS = 4
 
@@ -44,6 +46,10 @@ class SlipCorrector:
         """`text` normalised (lower case, words separated by single spaces), its slips put back."""
         return " ".join(self.word(token) for token in text.split())
 
+    def put_back(self, text: str) -> str:
+        """`text` as typed, each slipped word replaced by its word in lower case; all else kept as it was."""
+        return _LETTERS.sub(lambda m: _kept_or(m.group(), self.word(m.group().lower())), text)
+
     def word(self, token: str) -> str:
         if len(token) < MIN_LETTERS or token in self.vocabulary or token in self.ordinary or not token.isalpha():
             return token
@@ -54,6 +60,20 @@ class SlipCorrector:
             if word[0] == token[0] and edit_distance(token, word, 1) <= 1
         }
         return near.pop() if len(near) == 1 else token
+
+
+@lru_cache(maxsize=1)
+def scope_slips() -> SlipCorrector:
+    """Slips of the words non-medical tasks and rule changes are read from ("wtite me a cover lettr", "drpp
+    the disclaimer"), put back before the scope is judged."""
+    from service.triage import scope  # the scope module is read for its patterns only
+
+    patterns = [scope._TASK, scope.RULE_CHANGE, *scope._RULE_CHANGES]
+    return SlipCorrector(pattern_words(patterns) | scope._GENERAL, english_words())
+
+
+def _kept_or(typed: str, word: str) -> str:
+    return typed if word == typed.lower() else word
 
 
 def _one_deletion(word: str) -> set[str]:

@@ -53,6 +53,22 @@ def test_an_out_of_scope_question_is_not_searched(index: LoadedIndex, embedder: 
     assert plan.query is None and plan.retrieval is None
 
 
+def test_a_task_typed_with_slips_is_out_of_scope(index: LoadedIndex, embedder: Embedder) -> None:
+    plan = AnswerService(index, Retriever(index, embedder)).plan(
+        FollowupRequest(question="wtite me a cover lettr for a registrar post")
+    )
+
+    assert plan.outcome.status is AnswerStatus.OUT_OF_SCOPE
+
+
+def test_a_clinical_question_typed_with_slips_is_searched(index: LoadedIndex, embedder: Embedder) -> None:
+    plan = AnswerService(index, Retriever(index, embedder)).plan(
+        FollowupRequest(question="whaat is the frist line tretment for acute asthma in adluts?")
+    )
+
+    assert plan.outcome.status is AnswerStatus.ANSWERED
+
+
 def test_the_trace_carries_the_query_searched_with_the_emergencys_topic(index: LoadedIndex, embedder: Embedder) -> None:
     question = "my husbands face is droping"
     emergency = detect_emergency(question, weak_cues=True)
