@@ -312,6 +312,9 @@ _RULE_CHANGES = (
     re.compile(_ASK_OWN),
 )
 _CLAUSE = re.compile(r"[.?!;:,\n]+|\s+-\s+|\band\b|\bthen\b")
+# What out of scope is read from, for service.triage.slips to put their words' slips back.
+SCOPE_PATTERNS: tuple[re.Pattern[str], ...] = (_TASK, RULE_CHANGE, *_RULE_CHANGES)
+GENERAL_TOPICS = _GENERAL
 
 
 def _acts_on_the_service(text: str) -> bool:

@@ -1,11 +1,15 @@
-"""Slips of the keys corrected towards a small vocabulary: the words emergencies are framed with.
+"""Slips of the keys corrected towards a small vocabulary: the words a question's frame and scope are read from.
 
-Whether a question speaks of someone's present situation is read from a few hundred words ("my", "wife",
-"just", "known", "having"), matched exactly. A hurried "my husabnd has jsut collapsed" or "knon SCLC, new
-stridor" loses the frame, and with it the emergency, though every symptom word was read. `SlipCorrector` puts
-such a word back: a word that is no ordinary English word, one edit (or a swap of neighbours) from exactly one
-word of the vocabulary, with the same first letter, is read as that word. A word spelt right is never changed,
-and neither is a word two vocabulary words are equally close to.
+Whether a question speaks of someone's present situation is read from a few hundred words ("my", "husband",
+"just", "having"), matched exactly; so is a non-medical task ("write me a cover letter") or a rule change ("drop
+the disclaimer"). A hurried "my husabnd has jsut collapsed" loses the frame, and with it the emergency, though
+every symptom word was read; "wtite me a cover lettr" is no longer a task. `SlipCorrector` puts such a word back:
+a word that is no ordinary English word, one edit (or a swap of neighbours) from exactly one word of the
+vocabulary, with the same first letter, is read as that word. A word spelt right is never changed, and neither
+is a word two vocabulary words are equally close to ("knon": "know" or "known").
+
+`service.triage.emergency` corrects towards the cues that let an emergency through; `scope_slips` towards the
+words of tasks, rule changes and general topics (`service.triage.scope.SCOPE_PATTERNS`, `GENERAL_TOPICS`).
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from collections.abc import Iterable
 from functools import lru_cache
 
 from service.triage.concepts import edit_distance, english_words
+from service.triage.scope import GENERAL_TOPICS, SCOPE_PATTERNS
 
 __all__ = ["SlipCorrector", "pattern_words", "scope_slips"]
 
@@ -66,10 +71,7 @@ class SlipCorrector:
 def scope_slips() -> SlipCorrector:
     """Slips of the words non-medical tasks and rule changes are read from ("wtite me a cover lettr", "drpp
     the disclaimer"), put back before the scope is judged."""
-    from service.triage import scope  # the scope module is read for its patterns only
-
-    patterns = [scope._TASK, scope.RULE_CHANGE, *scope._RULE_CHANGES]
-    return SlipCorrector(pattern_words(patterns) | scope._GENERAL, english_words())
+    return SlipCorrector(pattern_words(SCOPE_PATTERNS) | GENERAL_TOPICS, english_words())
 
 
 def _kept_or(typed: str, word: str) -> str:
