@@ -15,11 +15,10 @@ from __future__ import annotations
 import random
 import re
 
+from service.triage.words import KEYS_BESIDE
+
 __all__ = ["mistype", "noisy_variants"]
 
-_KEYBOARD_ROWS = ("qwertyuiop", "asdfghjkl", "zxcvbnm")
-# The keys beside each letter on a QWERTY keyboard (same row).
-_NEIGHBOURS = {row[i]: row[max(0, i - 1) : i] + row[i + 1 : i + 2] for row in _KEYBOARD_ROWS for i in range(len(row))}
 _TOKEN = re.compile(r"\S+")
 _WORD = re.compile(r"[A-Za-z]+")
 # Punctuation a hurried typist leaves out; a decimal point ("38.2") stays.
@@ -40,7 +39,7 @@ def mistype(word: str, rng: random.Random) -> str:
         return word[:i] + word[i + 1] + word[i] + word[i + 2 :]
     if slip == "double":
         return word[:i] + word[i] + word[i:]
-    beside = _NEIGHBOURS.get(word[i], "")
+    beside = KEYS_BESIDE.get(word[i], "")
     return word[:i] + rng.choice(beside) + word[i + 1 :] if beside else word
 
 

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from ingest.embedding import default_model_path
 from service.triage.symptom_concepts import CONCEPTS
-from service.triage.words import fold_sounds, normalise
+from service.triage.words import KEYS_BESIDE, fold_sounds, normalise
 
 Terms = tuple[str, ...]
 
@@ -179,10 +179,6 @@ def _is_ending(rest: str) -> bool:
     return rest in _ENDINGS
 
 
-_KEYBOARD_ROWS = ("qwertyuiop", "asdfghjkl", "zxcvbnm")
-_BESIDE = {row[i]: set(row[max(0, i - 1) : i] + row[i + 1 : i + 2]) for row in _KEYBOARD_ROWS for i in range(len(row))}
-
-
 def _keeps_a_short_term(word: str, folded: str, term: str) -> bool:
     """A slip of a four-letter term that keeps it recognisable (see `_terms_for_word`)."""
     if sorted(word) == sorted(term) or _drops_doubled_letter(folded, term):
@@ -192,7 +188,7 @@ def _keeps_a_short_term(word: str, folded: str, term: str) -> bool:
     ):
         return True
     differs = [i for i in range(len(term)) if len(word) == len(term) and word[i] != term[i]]
-    return len(differs) == 1 and differs[0] > 0 and word[differs[0]] in _BESIDE.get(term[differs[0]], set())
+    return len(differs) == 1 and differs[0] > 0 and word[differs[0]] in KEYS_BESIDE.get(term[differs[0]], "")
 
 
 def _drops_doubled_letter(word: str, term: str) -> bool:

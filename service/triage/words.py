@@ -1,4 +1,5 @@
-"""Word normalisation shared by the lexical checks (emergency, scope, unknown terms): one spelling per word."""
+"""Word normalisation shared by the lexical checks (emergency, scope, unknown terms): one spelling per word, and
+the keyboard a slip comes from."""
 
 from __future__ import annotations
 
@@ -22,3 +23,10 @@ def fold_sounds(word: str) -> str:
     for old, new in _SOUNDS:
         word = word.replace(old, new)
     return word
+
+
+_KEYBOARD_ROWS = ("qwertyuiop", "asdfghjkl", "zxcvbnm")
+# The keys beside each letter on a QWERTY keyboard, in its row: where a hurried finger lands instead.
+KEYS_BESIDE: dict[str, str] = {
+    row[i]: row[max(0, i - 1) : i] + row[i + 1 : i + 2] for row in _KEYBOARD_ROWS for i in range(len(row))
+}
