@@ -18,7 +18,7 @@ from pathlib import Path
 
 from ingest.embedding import default_model_path
 from service.triage.symptom_concepts import CONCEPTS
-from service.triage.words import KEYS_BESIDE, fold_sounds, normalise
+from service.triage.words import KEYS_BESIDE, deletions, fold_sounds, normalise
 
 Terms = tuple[str, ...]
 
@@ -116,7 +116,7 @@ def _term_index() -> tuple[frozenset[str], frozenset[str], dict[str, frozenset[s
                 single.add(alternative[0])
     neighbourhood: dict[str, set[str]] = {}
     for term in terms:
-        for variant in _deletes(fold_sounds(term), _allowed_edits(term)):
+        for variant in deletions(fold_sounds(term), _allowed_edits(term)):
             neighbourhood.setdefault(variant, set()).add(term)
     return frozenset(terms), frozenset(single), {k: frozenset(v) for k, v in neighbourhood.items()}
 
@@ -151,7 +151,7 @@ def _terms_for_word(word: str) -> frozenset[str]:
         return frozenset(found)
     folded = fold_sounds(word)
     candidates: set[str] = set()
-    for variant in _deletes(folded, 2):
+    for variant in deletions(folded, 2):
         candidates |= neighbourhood.get(variant, frozenset())
     for term in candidates - found:
         allowed = _allowed_edits(term)
@@ -194,15 +194,6 @@ def _keeps_a_short_term(word: str, folded: str, term: str) -> bool:
 def _drops_doubled_letter(word: str, term: str) -> bool:
     """ "kil" for "kill": one letter of a doubled pair left out."""
     return any(term[i] == term[i + 1] and term[:i] + term[i + 1 :] == word for i in range(len(term) - 1))
-
-
-def _deletes(word: str, depth: int) -> set[str]:
-    variants = {word}
-    frontier = {word}
-    for _ in range(depth):
-        frontier = {w[:i] + w[i + 1 :] for w in frontier for i in range(len(w)) if len(w) > 1}
-        variants |= frontier
-    return variants
 
 
 def edit_distance(a: str, b: str, limit: int) -> int:

@@ -26,7 +26,7 @@ import Stemmer
 
 from service.triage.asked import DRUG_CLASSES, drug_classes
 from service.triage.scope import FOLLOWUP_WORDS, STOPWORDS, is_generic_medical_word
-from service.triage.words import fold_sounds, normalise
+from service.triage.words import deletions, fold_sounds, normalise
 
 # Other names of the same thing, in the spelling the question may use -> the one the corpus may use.
 SYNONYMS: dict[str, tuple[str, ...]] = {
@@ -318,7 +318,7 @@ def _variants(word: str) -> set[str]:
     across a folded pair ("morhpine" for "morphine") is one deletion away only as written."""
     variants: set[str] = set()
     for form in {word, fold_sounds(word)}:
-        variants.update((form, *(form[:i] + form[i + 1 :] for i in range(len(form)))))
+        variants |= deletions(form)
     return variants
 
 

@@ -20,6 +20,7 @@ from functools import lru_cache
 
 from service.triage.concepts import edit_distance, english_words
 from service.triage.scope import GENERAL_TOPICS, SCOPE_PATTERNS
+from service.triage.words import deletions
 
 __all__ = ["SlipCorrector", "pattern_words", "scope_slips"]
 
@@ -44,7 +45,7 @@ class SlipCorrector:
         self.ordinary = ordinary
         self._by_deletion: dict[str, set[str]] = {}
         for word in self.vocabulary:
-            for variant in _one_deletion(word):
+            for variant in deletions(word):
                 self._by_deletion.setdefault(variant, set()).add(word)
 
     def correct(self, text: str) -> str:
@@ -60,7 +61,7 @@ class SlipCorrector:
             return token
         near = {
             word
-            for variant in _one_deletion(token)
+            for variant in deletions(token)
             for word in self._by_deletion.get(variant, ())
             if word[0] == token[0] and edit_distance(token, word, 1) <= 1
         }
@@ -76,7 +77,3 @@ def scope_slips() -> SlipCorrector:
 
 def _kept_or(typed: str, word: str) -> str:
     return typed if word == typed.lower() else word
-
-
-def _one_deletion(word: str) -> set[str]:
-    return {word, *(word[:i] + word[i + 1 :] for i in range(len(word)))}

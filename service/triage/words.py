@@ -30,3 +30,13 @@ _KEYBOARD_ROWS = ("qwertyuiop", "asdfghjkl", "zxcvbnm")
 KEYS_BESIDE: dict[str, str] = {
     row[i]: row[max(0, i - 1) : i] + row[i + 1 : i + 2] for row in _KEYBOARD_ROWS for i in range(len(row))
 }
+
+
+def deletions(word: str, depth: int = 1) -> set[str]:
+    """The word and every string up to `depth` deletions from it: the neighbourhood typo look-ups meet in."""
+    variants = {word}
+    frontier = {word}
+    for _ in range(depth):
+        frontier = {w[:i] + w[i + 1 :] for w in frontier for i in range(len(w)) if len(w) > 1}
+        variants |= frontier
+    return variants
