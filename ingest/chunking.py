@@ -10,10 +10,12 @@ import hashlib
 import re
 from collections.abc import Iterator
 
+from ingest.models import SUMMARY_SECTION as SUMMARY_SECTION
 from ingest.models import Article, Chunk, Claim, SourceFormat
+from ingest.summary_backing import passage_citations
 
-CHUNKER_VERSION = "c3"
-SUMMARY_SECTION = "Summary"
+# c4: summary passages cite the references of the body claims that back them (ingest.summary_backing).
+CHUNKER_VERSION = "c4"
 MAX_SENTENCES = 3
 # A passage stops growing past this many words, so long MedQuAD answers stay claim-sized.
 TARGET_WORDS = 60
@@ -27,10 +29,12 @@ _ABBREVIATION_WINDOW = 16
 
 def chunk_article(article: Article) -> list[Chunk]:
     chunks: list[Chunk] = []
+    body_claims = [claim for section in article.sections for claim in section.claims]
     for section, group, text, claim in _passages(article):
         context = " - ".join(part for part in (section, group) if part)
         embed_text = f"{article.question}\n{context}\n{text}"
-        citations = claim.citations if claim else ()
+        # A summary passage cites nothing of its own: it cites what the body claims restating it cite.
+        citations = claim.citations if claim else passage_citations(split_sentences(text), body_claims)
         chunks.append(
             Chunk(
                 id=f"{article.id}:{len(chunks):04d}",

@@ -141,6 +141,10 @@ class Article(_Frozen):
         raise KeyError(n)
 
 
+# The section name of the passages cut from an article's summary.
+SUMMARY_SECTION = "Summary"
+
+
 class Chunk(_Frozen):
     """A claim-sized passage ready to embed: the retrieval unit of the index."""
 
@@ -159,6 +163,13 @@ class Chunk(_Frozen):
     reference_types: tuple[ReferenceType, ...] = ()
     position: int
     content_hash: str
+
+    @property
+    def cited_claim(self) -> bool:
+        """A claim of the body citing a reference: what decisions weigh as evidence. A summary passage may also
+        cite (the references of the claims backing it, `ingest.summary_backing`), but it restates those claims
+        and is quoted beside them; it is not weighed on its own."""
+        return bool(self.citations) and self.section != SUMMARY_SECTION
 
 
 class ValidationIssue(_Frozen):

@@ -118,7 +118,7 @@ def _ingest_locked(
         return
 
     # The article set always carries over from the active version; only its vectors depend on the model,
-    # the chunker and --rebuild. (Starting from no articles there silently dropped every indexed article
+    # the encoder and --rebuild. (Starting from no articles there silently dropped every indexed article
     # missing from PATHS, and reported unchanged ones as added.)
     active = _active_index(data_dir, options.rebuild, report)
     previous = None
@@ -143,7 +143,14 @@ def _ingest_locked(
     lacks_sections = bool(active and active.manifest and not (active.directory / SECTION_EMBEDDINGS).exists())
     if lacks_sections:
         report.warnings.append("the active version has no section vectors: rewriting it with them")
-    if previous and not (report.added or report.updated or report.removed or moved or lacks_sections):
+    # A version cut by another chunker is rewritten once by this one, reusing the vector of every unchanged text.
+    rechunked = bool(active and active.manifest and active.manifest.chunker_version != CHUNKER_VERSION)
+    if rechunked and active and active.manifest:
+        report.warnings.append(
+            f"the active version was chunked by chunker {active.manifest.chunker_version}: "
+            f"rewriting it with chunker {CHUNKER_VERSION}"
+        )
+    if previous and not (report.added or report.updated or report.removed or moved or lacks_sections or rechunked):
         report.not_written = "no changes"
         return
     if not articles:
@@ -267,14 +274,14 @@ def _active_index(data_dir: DataDir, rebuild: bool, report: IngestReport) -> Act
 
 
 def _not_reusable(manifest: Manifest, embedder: Embedder) -> str | None:
-    """Why a version's vectors cannot be reused (another model, encoder or chunker), or None when they can."""
+    """Why a version's vectors cannot be reused (another model or encoder), or None when they can."""
     before = f"index version {manifest.version}"
     if manifest.model_name != embedder.model_name:
         return f"{before} was embedded by {manifest.model_name}, this ingest uses {embedder.model_name}"
     if manifest.encoder != embedder.encoder:
         return f"{before} holds {manifest.encoder} vectors, this ingest embeds with the {embedder.encoder} encoder"
-    if manifest.chunker_version != CHUNKER_VERSION:
-        return f"{before} was chunked by chunker {manifest.chunker_version}, this is chunker {CHUNKER_VERSION}"
+    # Another chunker does not make vectors stale: they are looked up by the hash of the text embedded, so a
+    # passage the new chunker cuts the same way keeps its vector and only a re-cut one is embedded again.
     return None
 
 

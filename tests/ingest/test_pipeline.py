@@ -10,11 +10,12 @@ from pathlib import Path
 
 import pytest
 
+from ingest.chunking import CHUNKER_VERSION
 from ingest.embedding import Embedder, EncoderKind, Vectors
 from ingest.layout import DataDir, IndexBusyError, WriterLock
 from ingest.pipeline import run_ingest
 from ingest.settings import ChromaSettings
-from ingest.version import read_articles, read_chunks, read_questions
+from ingest.version import MANIFEST, read_articles, read_chunks, read_questions
 from tests.ingest.articles import write_article, write_corpus, write_invalid
 from tests.ingest.conftest import Ingest
 from tests.ingest.index_view import bm25_articles, chroma_collection, chroma_documents, chunk_texts, manifest
@@ -343,3 +344,21 @@ def test_a_second_concurrent_writer_is_refused_at_once(corpus: Path, ingest: Ing
 
     assert time.monotonic() - started < 5
     assert data_dir.read_pointer() is None
+
+
+def test_a_version_cut_by_another_chunker_is_rewritten_reusing_every_unchanged_vector(
+    corpus: Path, ingest: Ingest, data_dir: DataDir
+) -> None:
+    write_corpus(corpus)
+    first = ingest()
+    old = manifest(data_dir.active_version_dir())
+    (data_dir.active_version_dir() / MANIFEST).write_text(
+        old.model_copy(update={"chunker_version": "c0"}).model_dump_json(), encoding="utf-8"
+    )
+
+    report = ingest()
+
+    assert report.version not in (None, first.version)
+    assert report.passages_embedded == 0 and report.passages_total == first.passages_total
+    assert any("chunker c0" in warning for warning in report.warnings)
+    assert manifest(data_dir.active_version_dir()).chunker_version == CHUNKER_VERSION
