@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Protocol
 
+from ingest.chunking import SUMMARY_SECTION
 from service.handoffs import DraftItem, Passage, Query
 
 
@@ -26,7 +27,8 @@ class ExtractiveComposer:
     """Quote the passages that answer the question, best first, grouped by the section they come from.
 
     Passages are quoted exactly as the article states them, never reworded. Only passages that cite a
-    reference are quoted: an answer never carries a statement it cannot attribute.
+    reference are quoted: an answer never carries a statement it cannot attribute. A summary passage cites
+    the references of the body claims that back it (`ingest.summary_backing`); it is quoted after the lead.
     """
 
     # A passage is used when its merit is within this margin of the best one...
@@ -38,6 +40,11 @@ class ExtractiveComposer:
     # Chosen on golden + the devset's tune half (0, 0.15, 0.3, 0.6, 1.2) for the best sum of lead from
     # evidence and must-have coverage; evals/README.md gives the figures.
     retrieval_weight: float = 0.6
+    # The lead article's best summary passage (by the same merit) is quoted second, after the lead, when its
+    # merit is within this margin of the lead's. It never leads: the claim of the body that answers comes first.
+    # Chosen on golden + the devset's tune half (0.1, 0.25, always) for the best must-have coverage; lead
+    # from evidence is the same at every value, since the lead does not change.
+    summary_margin: float = 0.25
 
     def merit(self, passage: Passage, best_score: float) -> float:
         """How well a passage answers: its cosine relevance plus its share of retrieval's best fused score."""
@@ -51,7 +58,8 @@ class ExtractiveComposer:
         probability when retrieval ranked with it (the same judgment that ordered retrieval), else by
         merit; the model's best passage is always quoted, first.
         """
-        citable = [p for p in passages if p.chunk.citations and p.similarity >= self.min_similarity]
+        quotable = [p for p in passages if p.chunk.citations and p.similarity >= self.min_similarity]
+        citable = [p for p in quotable if p.chunk.cited_claim]
         if not citable:
             return []
         best_score = max(p.score for p in citable)
@@ -68,7 +76,21 @@ class ExtractiveComposer:
         # The strongest article leads; passages from other articles follow, each group best first.
         lead_article = min(chosen, key=lambda p: order[id(p)]).chunk.article_id
         chosen.sort(key=lambda p: (p.chunk.article_id != lead_article, order[id(p)]))
+        summary = self.summary_for(chosen[0], quotable, best_score)
+        if summary is not None:
+            chosen.insert(1, summary)
         return chosen[:max_citations]
+
+    def summary_for(self, lead: Passage, quotable: list[Passage], best_score: float) -> Passage | None:
+        """The lead article's summary passage that answers as well as the lead nearly does, if there is one."""
+        article = lead.chunk.article_id
+        summaries = [p for p in quotable if p.chunk.section == SUMMARY_SECTION and p.chunk.article_id == article]
+        if not summaries:
+            return None
+        best = max(summaries, key=lambda p: self.merit(p, best_score))
+        if self.merit(best, best_score) < self.merit(lead, best_score) - self.summary_margin:
+            return None
+        return best
 
     def stream(self, query: Query, passages: list[Passage], max_citations: int) -> Iterator[DraftItem | str]:
         chosen = self.select(passages, max_citations)

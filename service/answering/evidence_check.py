@@ -60,7 +60,7 @@ class EvidenceCheck:
 
     def supported(self, question: str, passages: Sequence[Passage]) -> bool:
         """The question's rare corpus words all occur in one citable passage (see asked.lexically_supported)."""
-        return lexically_supported(question, self.corpus, [p.chunk.text for p in passages if p.chunk.citations][:5])
+        return lexically_supported(question, self.corpus, [p.chunk.text for p in passages if p.chunk.cited_claim][:5])
 
     def spelt_out(self, question: str, passages: Sequence[Passage]) -> str:
         """The question with each acronym it types followed by the words that spell it out in the articles

@@ -286,20 +286,26 @@ class Planner:
         if unaddressed:
             message = self.abstention(query, unknown_terms=unaddressed)
             return Outcome(AnswerStatus.INSUFFICIENT_EVIDENCE, (message,), evidence=evidence, unaddressed=unaddressed)
-        return Outcome(AnswerStatus.ANSWERED, compose=True, evidence=evidence)
+        # The summaries of the articles found may be quoted too, never weighed: the checks above read the ranking.
+        return Outcome(AnswerStatus.ANSWERED, compose=True, evidence=(*evidence, *narrowed.retrieval.summaries))
 
     def narrow(self, query: Query, retrieval: Retrieval) -> Narrowed:
         best = retrieval.best_citable_similarity
         wanted = sorted(populations(query.question))
         if wanted:
             # A question about a population is answered only from passages that speak about it.
-            retrieval = replace(retrieval, passages=[p for p in retrieval.passages if self._covers(p, wanted)])
+            retrieval = replace(
+                retrieval,
+                passages=[p for p in retrieval.passages if self._covers(p, wanted)],
+                summaries=[p for p in retrieval.summaries if self._covers(p, wanted)],
+            )
             best = retrieval.best_citable_similarity
         fitting = self.evidence.fitting_age(query.question, retrieval.passages)
         if fitting is not None:
             # Evidence from an article written for another age group (or for non-pregnant women) does not
             # answer a question about this one, unless the passage itself speaks of the group asked about.
-            retrieval = replace(retrieval, passages=fitting)
+            fitting_summaries = self.evidence.fitting_age(query.question, retrieval.summaries)
+            retrieval = replace(retrieval, passages=fitting, summaries=fitting_summaries or [])
             if retrieval.best_citable_similarity < best:
                 wanted = wanted or ["the age group asked about"]
         return Narrowed(retrieval, tuple(wanted))
@@ -315,7 +321,7 @@ class Planner:
     ) -> list[str]:
         """What the question asks that the evidence to be cited does not speak of (see service.triage.asked)."""
         floor = 0.0 if lexical else abstain_below
-        cited = [p for p in retrieval.passages if p.chunk.citations and p.similarity >= floor]
+        cited = [p for p in retrieval.passages if p.chunk.cited_claim and p.similarity >= floor]
         return self.evidence.unaddressed(query.question, cited[:DEFAULT_MAX_CITATIONS], reading)
 
     def _covers(self, passage: Passage, wanted: list[str]) -> bool:

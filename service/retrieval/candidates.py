@@ -38,6 +38,8 @@ class CandidateSet:
     matches: list[QuestionMatch]
     vector: Vectors
     focus: Vectors | None
+    # BM25 of every passage of the index, not only the candidates (0 where the filters exclude one).
+    bm25: np.ndarray
 
     @cached_property
     def features(self) -> np.ndarray:

@@ -17,7 +17,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -25,14 +25,14 @@ from typing import Any
 import numpy as np
 
 from ingest.embedding import Embedder, Vectors
-from ingest.models import Chunk
-from ingest.store import reference_flag
 from service.handoffs import Passage, Query
 from service.retrieval.candidates import CandidateChunks, CandidateSet, QuestionMatch, SectionRows
 from service.retrieval.features import CandidateEvidence
+from service.retrieval.filters import chroma_where, passes
 from service.retrieval.index import LoadedIndex, top_scores
 from service.retrieval.query_vectors import QueryVectorizer, RecentQuestions
 from service.retrieval.relevance import RelevanceModel, default_relevance_model
+from service.retrieval.summaries import article_summaries
 from service.schema import Filters
 
 
@@ -74,11 +74,13 @@ class Retrieval:
     question_matches: list[QuestionMatch]
     query_vector: Vectors
     timings: dict[str, float] = field(default_factory=dict)
+    # The cited summary passages of the articles found, beside the ranking (service.retrieval.summaries).
+    summaries: list[Passage] = field(default_factory=list)
 
     @property
     def best_citable_similarity(self) -> float:
-        """The evidence that can actually be quoted: passages that cite a reference."""
-        return max((p.similarity for p in self.passages if p.chunk.citations), default=0.0)
+        """The evidence that can actually be quoted: claims of the body that cite a reference."""
+        return max((p.similarity for p in self.passages if p.chunk.cited_claim), default=0.0)
 
 
 class Retriever:
@@ -136,9 +138,8 @@ class Retriever:
             start = self._clock()
             passages = self._rank(candidates, top_k or config.top_k)
             timings["rank_ms"] = (self._clock() - start) * 1000
-            return Retrieval(
-                passages=passages, question_matches=candidates.matches, query_vector=vector, timings=timings
-            )
+            summaries = article_summaries(self.index, candidates, (p.chunk.article_id for p in passages), config.rrf_k)
+            return Retrieval(passages, candidates.matches, vector, timings, summaries)
         rankings: list[list[int]] = []
         if mode is Mode.DENSE:
             rankings.append(
@@ -205,7 +206,13 @@ class Retriever:
             first_in_section=self._section_rows.first_flags(rows),
         )
         return CandidateSet(
-            rows=rows, vectors=candidate_vectors, evidence=evidence, matches=matches, vector=vector, focus=focus
+            rows=rows,
+            vectors=candidate_vectors,
+            evidence=evidence,
+            matches=matches,
+            vector=vector,
+            focus=focus,
+            bm25=bm25,
         )
 
     def _rank(self, candidates: CandidateSet, k: int) -> list[Passage]:
@@ -335,34 +342,6 @@ class Retriever:
             if len(self._masks) < 256:
                 self._masks[key] = mask
         return mask
-
-
-def chunk_passes(chunk: Chunk, filters: Filters) -> bool:
-    """The filters as a predicate on one passage: the same conditions as `chroma_where`."""
-    return passes(chunk.specialty, chunk.reference_types, chunk.year, filters)
-
-
-def passes(specialty: str, reference_types: Sequence[str], year: int | None, filters: Filters) -> bool:
-    """`chunk_passes` over a passage's filtered fields."""
-    if filters.specialty and specialty != filters.specialty:
-        return False
-    if filters.reference_type and filters.reference_type not in reference_types:
-        return False
-    return not (filters.min_year and (year or 0) < filters.min_year)
-
-
-def chroma_where(filters: Filters) -> dict[str, Any] | None:
-    """The same filters as Chroma metadata conditions, evaluated inside the store."""
-    conditions: list[dict[str, Any]] = []
-    if filters.specialty:
-        conditions.append({"specialty": filters.specialty})
-    if filters.reference_type:
-        conditions.append({reference_flag(filters.reference_type): True})
-    if filters.min_year:
-        conditions.append({"year": {"$gte": filters.min_year}})
-    if not conditions:
-        return None
-    return conditions[0] if len(conditions) == 1 else {"$and": conditions}
 
 
 def reciprocal_rank_fusion(rankings: list[list[int]], k: int, weights: list[float] | None = None) -> dict[int, float]:

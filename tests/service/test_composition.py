@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ingest.chunking import SUMMARY_SECTION
 from ingest.models import Chunk, ReviewStatus
 from service.answering.composition import ExtractiveComposer
 from service.handoffs import DraftItem, Passage, Query
@@ -113,3 +114,40 @@ def test_quotes_follow_the_relevance_models_order() -> None:
     chosen = ExtractiveComposer().select(passages, 5)
 
     assert [p.chunk.id for p in chosen] == ["a:0002", "a:0003", "a:0001"]
+
+
+def summary(n: int, similarity: float, *, article: str = "a", score: float | None = None) -> Passage:
+    return passage(n, similarity, article=article, section=SUMMARY_SECTION, score=score)
+
+
+def test_a_summary_passage_never_leads_even_when_closest_to_the_question() -> None:
+    passages = [summary(0, 0.90, score=1.0), passage(1, 0.70, score=1.0)]
+
+    chosen = ExtractiveComposer().select(passages, 5)
+
+    assert [p.chunk.id for p in chosen] == ["a:0001", "a:0000"]
+
+
+def test_the_lead_articles_closest_summary_passage_is_quoted_second() -> None:
+    passages = [passage(1, 0.80, score=1.0), passage(2, 0.78, score=1.0), summary(0, 0.60), summary(9, 0.75)]
+
+    chosen = ExtractiveComposer().select(passages, 5)
+
+    assert [p.chunk.id for p in chosen] == ["a:0001", "a:0009", "a:0002"]
+
+
+def test_a_summary_far_below_the_lead_is_left_out() -> None:
+    passages = [passage(1, 0.80, score=1.0), summary(0, 0.40, score=0.2)]
+
+    assert [p.chunk.id for p in ExtractiveComposer().select(passages, 5)] == ["a:0001"]
+
+
+def test_another_articles_summary_is_not_quoted() -> None:
+    passages = [passage(1, 0.80, score=1.0), summary(0, 0.80, article="b", score=1.0)]
+
+    assert [p.chunk.id for p in ExtractiveComposer().select(passages, 5)] == ["a:0001"]
+
+
+def test_a_summary_alone_is_not_an_answer() -> None:
+    """With no claim of the body to lead, nothing is quoted and the pipeline abstains."""
+    assert ExtractiveComposer().select([summary(0, 0.90)], 5) == []

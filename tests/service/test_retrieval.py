@@ -11,8 +11,9 @@ from ingest.models import ReferenceType
 from ingest.sections import is_question_heading
 from service.handoffs import Query
 from service.retrieval.features import FEATURES
+from service.retrieval.filters import chroma_where, chunk_passes
 from service.retrieval.index import LoadedIndex
-from service.retrieval.retriever import Mode, RetrievalConfig, Retriever, chroma_where, chunk_passes
+from service.retrieval.retriever import Mode, RetrievalConfig, Retriever
 from service.schema import Filters
 from tests.service.helpers import INSUFFICIENT, require_articles
 
@@ -275,3 +276,18 @@ def test_only_headings_phrased_as_questions_are_searched_as_questions(index: Loa
 
     assert asked and all(is_question_heading(headings[number]) for number in asked)
     assert any(number not in asked for number in headings)
+
+
+def test_retrieval_hands_over_the_cited_summary_passages_of_the_articles_it_found(
+    retriever: Retriever, index: LoadedIndex
+) -> None:
+    require_articles(index, "sepsis-initial-management")
+    question = "how is sepsis treated initially?"
+
+    retrieval = retriever.retrieve(Query(question=question, text=question))
+
+    found = {p.chunk.article_id for p in retrieval.passages}
+    assert "sepsis-initial-management" in {p.chunk.article_id for p in retrieval.summaries}
+    assert all(p.chunk.section == "Summary" and p.chunk.citations for p in retrieval.summaries)
+    assert {p.chunk.article_id for p in retrieval.summaries} <= found
+    assert all(p.score > 0 for p in retrieval.summaries)
