@@ -48,8 +48,10 @@ def index_staleness(settings: Settings) -> str | None:
 
     Cheap (file metadata, and a hash of the model's files): the index is stale when it is missing, when a
     corpus file is newer than the newest input it was built from (`inputs_mtime` in its manifest), when a
-    corpus file is not among its sources, or when the encoder export the service loads was never written.
+    corpus file is not among its sources, when the encoder export the service loads was never written, or
+    when another chunker cut it (the rewrite reuses every vector whose text is unchanged).
     """
+    from ingest.chunking import CHUNKER_VERSION
     from ingest.embedding import effective_kind, export_dir
     from ingest.layout import IndexMissingError
     from ingest.loading import discover
@@ -75,6 +77,8 @@ def index_staleness(settings: Settings) -> str | None:
         return f"no {kind} encoder exported in {data_dir.encoders}"
     if manifest.encoder != kind:
         return f"index {manifest.version} holds {manifest.encoder} vectors, the configured encoder is {kind}"
+    if manifest.chunker_version != CHUNKER_VERSION:
+        return f"index {manifest.version} was cut by chunker {manifest.chunker_version}, this is {CHUNKER_VERSION}"
     return None
 
 

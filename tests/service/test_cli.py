@@ -13,9 +13,11 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
+from ingest.chunking import CHUNKER_VERSION
 from ingest.embedding import Embedder
 from ingest.layout import DataDir
 from ingest.settings import EmbeddingSettings, Settings
+from ingest.version import MANIFEST, read_manifest
 from service.cli import ensure_index, format_answer, index_staleness
 from service.schema import FollowupAnswer
 from tests.conftest import CORPUS, REPO, copy_encoders
@@ -113,6 +115,15 @@ def test_index_is_stale_when_it_holds_vectors_of_another_encoder(small_build: Pa
     settings = _copy_build(small_build, tmp_path).model_copy(update={"embedding": EmbeddingSettings(encoder="torch")})
 
     assert "holds int8 vectors, the configured encoder is torch" in (index_staleness(settings) or "")
+
+
+def test_index_is_stale_when_another_chunker_cut_it(small_build: Path, tmp_path: Path) -> None:
+    settings = _copy_build(small_build, tmp_path)
+    directory = DataDir(settings.data_dir).active_version_dir()
+    manifest = read_manifest(directory)
+    (directory / MANIFEST).write_text(manifest.model_copy(update={"chunker_version": "c0"}).model_dump_json())
+
+    assert f"was cut by chunker c0, this is {CHUNKER_VERSION}" in (index_staleness(settings) or "")
 
 
 @pytest.mark.slow
