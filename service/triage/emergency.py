@@ -281,7 +281,15 @@ def read_frame(question: str, *, weak_cues: bool = True) -> Frame:
     """How the question speaks (see `Frame`): what the learned model's flags are checked against too."""
     text = _frame_slips().correct(normalise(question))
     asking = "?" in question or bool(_INTERROGATIVE.search(text))
-    return Frame.read(text, weak_cues, asking, findings=len(re.split(r"[,;+]", question)))
+    findings = len(re.split(r"[,;+]", question))
+    if not _PUNCTUATION.search(question):
+        # Typed without punctuation, a case's findings run together ("r leg cold white pulseless 2h cant move
+        # toes"): the clinical concepts it names stand for the findings commas would have separated.
+        findings = len(find_concepts(question))
+    return Frame.read(text, weak_cues, asking, findings=findings)
+
+
+_PUNCTUATION = re.compile(r"[,;+.?!]")
 
 
 @lru_cache(maxsize=1)

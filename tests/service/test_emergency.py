@@ -93,6 +93,27 @@ def test_a_clinician_reporting_a_case_in_shorthand_fires() -> None:
     assert detect_emergency("64M, central chest pain 40 min, clammy, BP 82/50", weak_cues=False) is not None
 
 
+@pytest.mark.parametrize(
+    "question",
+    [
+        "r arm cold pale and pulseless since lunch cant feel or move fingers",
+        "left leg cold white and pulseless 3h cant move toes",
+        "femur fracture foot pale and cold weak pulses",
+    ],
+)
+def test_a_clinician_case_typed_without_punctuation_fires(question: str) -> None:
+    """No commas separate the findings: the clinical concepts named stand for them."""
+    assert detect_emergency(question, weak_cues=False) is not None
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["heparin dose for acute limb ischaemia", "left leg cold white and pulseless 3h cant move toes what next"],
+)
+def test_an_unpunctuated_clinician_question_is_still_a_question(question: str) -> None:
+    assert detect_emergency(question, weak_cues=False) is None
+
+
 def test_a_clinician_asking_how_to_manage_the_same_case_gets_an_answer() -> None:
     question = "64M with central chest pain and BP 82/50 - which antiplatelet should I load?"
     assert detect_emergency(question, weak_cues=False) is None
