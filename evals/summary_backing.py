@@ -4,7 +4,8 @@ Ingest lets a summary passage cite the references of the body claims that back i
 a lexical rule. This check reads every summary sentence of the articles given (the bundled corpus by default)
 and asks the offline judge (`evals.judge`, calibrated on physicians' labels) whether its backing claims entail
 it. As a floor, the same number of cited claims drawn at random from the other articles is judged too (seeded).
-It prints the counts, and with `--list` each backed sentence the judge does not find entailed.
+It prints the counts, and with `--list` the sentences never quoted (unbacked) and the backed ones the judge
+does not find entailed: what an editor of the corpus reads to make a summary quotable.
 """
 
 from __future__ import annotations
@@ -37,12 +38,13 @@ class BackingReport:
     # Judge labels of each backed sentence, against its backing and against random claims of other articles.
     by_backing: Counter[Label]
     by_random_claims: Counter[Label]
-    not_entailed: list[tuple[str, str]]  # (article id, sentence)
+    unbacked: list[tuple[str, str]]  # (article id, sentence): never quoted
+    not_entailed: list[tuple[str, str]]  # (article id, sentence): backed, but the judge does not find it stated
 
 
 def judge_backing(articles: Sequence[Article], judge: Judge, seed: int = SEED) -> BackingReport:
     rng = random.Random(seed)
-    report = BackingReport(0, 0, Counter(), Counter(), [])
+    report = BackingReport(0, 0, Counter(), Counter(), [], [])
     for article in articles:
         claims = [claim for section in article.sections for claim in section.claims]
         others: list[Claim] = [
@@ -57,6 +59,7 @@ def judge_backing(articles: Sequence[Article], judge: Judge, seed: int = SEED) -
             report.sentences += 1
             backing = back_sentence(sentence, claims)
             if not backing.backed:
+                report.unbacked.append((article.id, sentence))
                 continue
             report.backed += 1
             verdict = judge.judge(" ".join(claim.text for claim in backing.claims), [sentence])[0]
@@ -71,7 +74,7 @@ def judge_backing(articles: Sequence[Article], judge: Judge, seed: int = SEED) -
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m evals.summary_backing", description=__doc__.split("\n\n")[0])
     parser.add_argument("paths", nargs="*", type=Path, default=[REPO / "corpus"], help="article files or folders")
-    parser.add_argument("--list", action="store_true", help="print each backed sentence not found entailed")
+    parser.add_argument("--list", action="store_true", help="print the unbacked sentences and those not entailed")
     args = parser.parse_args(argv)
     inputs = load_inputs(args.paths)
     if not inputs.articles:
@@ -83,8 +86,11 @@ def main(argv: list[str] | None = None) -> int:
     for name, labels in (("backing claims", report.by_backing), ("random claims", report.by_random_claims)):
         print(f"judged against their {name}: " + ", ".join(f"{label.value} {labels[label]}" for label in Label))
     if args.list:
-        for article_id, sentence in report.not_entailed:
-            print(f"  {article_id}: {sentence}")
+        listings = (("unbacked, never quoted", report.unbacked), ("backed, not entailed", report.not_entailed))
+        for heading, listed in listings:
+            print(f"{heading}:")
+            for article_id, sentence in listed:
+                print(f"  {article_id}: {sentence}")
     return 0
 
 

@@ -39,6 +39,7 @@ def test_a_backed_sentence_is_judged_against_its_backing_and_an_unbacked_one_is_
     assert report.by_backing == {Label.ENTAILMENT: 1}
     assert sum(report.by_random_claims.values()) == 1
     assert report.not_entailed == []
+    assert ("sepsis", "Sepsis has always been a common reason for admission worldwide.") in report.unbacked
 
 
 def test_the_command_refuses_a_folder_without_articles(tmp_path: Path) -> None:
