@@ -6,6 +6,25 @@ Written like `service.triage.symptom_concepts` (alternatives separated by "|", w
 
 from __future__ import annotations
 
+# A part of the body cut off, either way round ("cut off his finger", "her toe was cut off"): "cut off" alone is
+# also a threshold ("the 4AT cut off for delirium").
+_CUT_PARTS = (
+    "finger",
+    "fingers",
+    "fingertip",
+    "thumb",
+    "toe",
+    "toes",
+    "hand",
+    "foot",
+    "arm",
+    "leg",
+    "ear",
+    "nose",
+    "tip",
+)
+_CUT_OFF = "|".join([f"cut off {part}" for part in _CUT_PARTS] + [f"{part} cut off" for part in _CUT_PARTS])
+
 SITUATIONS: dict[str, str] = {
     # Poisoning and ingestion.
     "overdose": (
@@ -93,7 +112,7 @@ SITUATIONS: dict[str, str] = {
     ),
     "open_fracture": (
         "bone sticking out|bone poking out|bone through the skin|bone through skin|open fracture|compound fracture|"
-        "leg at a weird angle|arm at a weird angle|deformed|amputated|cut off|severed"
+        "leg at a weird angle|arm at a weird angle|deformed|amputated|severed|" + _CUT_OFF
     ),
     "spinal_injury": "neck pain|neck hurts|tingling|pins and needles|not feel|not move|numb",
     "burn": (

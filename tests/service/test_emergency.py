@@ -152,3 +152,19 @@ def test_clinician_guidance_names_the_presentation() -> None:
     emergency = detect_emergency("58F, sudden thunderclap headache, vomiting, GCS 13", weak_cues=False)
     assert emergency is not None
     assert emergency.flag in guidance(emergency, patient=False)
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["my dad cut off his finger with a saw", "her toe was cut off by the lawnmower"],
+)
+def test_a_part_of_the_body_cut_off_is_an_amputation(question: str) -> None:
+    emergency = detect_emergency(question)
+
+    assert emergency is not None and emergency.flag == "open fracture or amputation"
+
+
+@pytest.mark.parametrize("question", ["4AT cut off for delirium", "what is the lactate cut off for septic shock"])
+def test_a_cut_off_value_is_no_amputation(question: str) -> None:
+    assert detect_emergency(question, weak_cues=False) is None
+    assert detect_emergency(question) is None
