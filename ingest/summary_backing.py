@@ -69,25 +69,25 @@ def back_sentence(sentence: str, claims: Sequence[Claim]) -> Backing:
     cited = [(claim, content_words(claim.text), numbers(claim.text)) for claim in claims if claim.citations]
     wanted = content_words(sentence)
     left = set(wanted)
-    chosen: list[Claim] = []
+    chosen: list[tuple[Claim, set[str], set[str]]] = []
     while cited and left:
-        claim, words, _ = max(cited, key=lambda entry: len(entry[1] & left))
-        if len(words & left) < MIN_CLAIM_GAIN:
+        best = max(cited, key=lambda entry: len(entry[1] & left))
+        if len(best[1] & left) < MIN_CLAIM_GAIN:
             break
-        chosen.append(claim)
-        left -= words
+        chosen.append(best)
+        left -= best[1]
     # A number is backed by a chosen claim, or else by the first claim that states it (which then joins).
     unbacked: list[str] = []
     for number in sorted(numbers(sentence)):
-        if any(number in numbers(claim.text) for claim in chosen):
+        if any(number in stated for _, _, stated in chosen):
             continue
-        stating = next((claim for claim, _, stated in cited if number in stated), None)
+        stating = next((entry for entry in cited if number in entry[2]), None)
         if stating is None:
             unbacked.append(number)
         else:
             chosen.append(stating)
     coverage = 1.0 - len(left) / len(wanted) if wanted else 0.0
-    return Backing(claims=tuple(chosen), coverage=coverage, unbacked_numbers=tuple(unbacked))
+    return Backing(claims=tuple(claim for claim, _, _ in chosen), coverage=coverage, unbacked_numbers=tuple(unbacked))
 
 
 def passage_citations(sentences: Sequence[str], claims: Sequence[Claim]) -> tuple[int, ...]:

@@ -31,16 +31,16 @@ def article_summaries(
         for article_id in dict.fromkeys(article_ids)
         for row in takewhile(lambda r: chunks.section(r) == SUMMARY_SECTION, index.article_rows.get(article_id, ()))
     ]
-    rows = [row for row in rows if chunks[row].citations]
-    if not rows:
+    cited = [(row, chunk) for row in rows if (chunk := chunks[row]).citations]
+    if not cited:
         return []
     evidence = candidates.evidence
     passages = []
-    for row, similarity in zip(rows, index.vectors[rows] @ candidates.vector, strict=True):
+    for (row, chunk), similarity in zip(cited, index.vectors[[r for r, _ in cited]] @ candidates.vector, strict=True):
         bm25 = float(candidates.bm25[row])
         # Reciprocal rank fusion of the ranks it would hold among the candidates, dense and BM25.
         score = 1.0 / (rrf_k + 1 + int((evidence.dense > similarity).sum()))
         if bm25 > 0:
             score += 1.0 / (rrf_k + 1 + int((evidence.bm25 > bm25).sum()))
-        passages.append(Passage(chunk=chunks[row], similarity=float(similarity), score=score))
+        passages.append(Passage(chunk=chunk, similarity=float(similarity), score=score))
     return passages
