@@ -35,9 +35,6 @@ class Passage(BaseModel):
     # The relevance model's probability that the passage answers (service.retrieval.relevance); None when
     # the passage was ranked without it (a single-ranking baseline).
     merit: float | None = None
-    # Handed over beside the ranking to complete an answer (service.retrieval.companions): an article's summary,
-    # the rest of a ranked passage's section. No decision and no choice of the lead reads it.
-    companion: bool = False
 
     @property
     def relevance(self) -> float:

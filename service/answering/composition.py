@@ -29,7 +29,6 @@ class ExtractiveComposer:
     Passages are quoted exactly as the article states them, never reworded. Only passages that cite a
     reference are quoted: an answer never carries a statement it cannot attribute. A summary passage cites
     the references of the body claims that back it (`ingest.summary_backing`); it is quoted after the lead.
-    The rest of the lead's section follows the passages chosen, as far as `max_citations` allows.
     """
 
     # A passage is used when its merit is within this margin of the best one...
@@ -46,9 +45,6 @@ class ExtractiveComposer:
     # Chosen on golden + the devset's tune half (0.1, 0.25, always) for the best must-have coverage; lead
     # from evidence is the same at every value, since the lead does not change.
     summary_margin: float = 0.25
-    # The rest of the lead's section is quoted after the passages within `margin`: a guideline section is
-    # written as one answer, and retrieval keeps only its bullets nearest the question's wording.
-    complete_lead_section: bool = True
 
     def merit(self, passage: Passage, best_score: float) -> float:
         """How well a passage answers: its cosine relevance plus its share of retrieval's best fused score."""
@@ -63,8 +59,7 @@ class ExtractiveComposer:
         merit; the model's best passage is always quoted, first.
         """
         quotable = [p for p in passages if p.chunk.citations and p.similarity >= self.min_similarity]
-        # Companions (summaries, the rest of a section) complete an answer; they never lead or set the bar.
-        citable = [p for p in quotable if p.chunk.cited_claim and not p.companion]
+        citable = [p for p in quotable if p.chunk.cited_claim]
         if not citable:
             return []
         best_score = max(p.score for p in citable)
@@ -81,19 +76,10 @@ class ExtractiveComposer:
         # The strongest article leads; passages from other articles follow, each group best first.
         lead_article = min(chosen, key=lambda p: order[id(p)]).chunk.article_id
         chosen.sort(key=lambda p: (p.chunk.article_id != lead_article, order[id(p)]))
-        if self.complete_lead_section:
-            taken = {id(p) for p in chosen}
-            chosen += self.rest_of_section(chosen[0], [p for p in quotable if id(p) not in taken], best_score)
         summary = self.summary_for(chosen[0], quotable, best_score)
         if summary is not None:
             chosen.insert(1, summary)
         return chosen[:max_citations]
-
-    def rest_of_section(self, lead: Passage, others: list[Passage], best_score: float) -> list[Passage]:
-        """The other cited claims of the lead's section, best first."""
-        section = (lead.chunk.article_id, lead.chunk.section)
-        mates = [p for p in others if p.chunk.cited_claim and (p.chunk.article_id, p.chunk.section) == section]
-        return sorted(mates, key=lambda p: -self.merit(p, best_score))
 
     def summary_for(self, lead: Passage, quotable: list[Passage], best_score: float) -> Passage | None:
         """The lead article's summary passage that answers as well as the lead nearly does, if there is one."""

@@ -286,9 +286,8 @@ class Planner:
         if unaddressed:
             message = self.abstention(query, unknown_terms=unaddressed)
             return Outcome(AnswerStatus.INSUFFICIENT_EVIDENCE, (message,), evidence=evidence, unaddressed=unaddressed)
-        # The companions (summaries, the rest of the sections) may be quoted too, never weighed: the checks above
-        # read the ranking.
-        return Outcome(AnswerStatus.ANSWERED, compose=True, evidence=(*evidence, *narrowed.retrieval.companions))
+        # The summaries of the articles found may be quoted too, never weighed: the checks above read the ranking.
+        return Outcome(AnswerStatus.ANSWERED, compose=True, evidence=(*evidence, *narrowed.retrieval.summaries))
 
     def narrow(self, query: Query, retrieval: Retrieval) -> Narrowed:
         best = retrieval.best_citable_similarity
@@ -298,15 +297,15 @@ class Planner:
             retrieval = replace(
                 retrieval,
                 passages=[p for p in retrieval.passages if self._covers(p, wanted)],
-                companions=[p for p in retrieval.companions if self._covers(p, wanted)],
+                summaries=[p for p in retrieval.summaries if self._covers(p, wanted)],
             )
             best = retrieval.best_citable_similarity
         fitting = self.evidence.fitting_age(query.question, retrieval.passages)
         if fitting is not None:
             # Evidence from an article written for another age group (or for non-pregnant women) does not
             # answer a question about this one, unless the passage itself speaks of the group asked about.
-            fitting_companions = self.evidence.fitting_age(query.question, retrieval.companions)
-            retrieval = replace(retrieval, passages=fitting, companions=fitting_companions or [])
+            fitting_summaries = self.evidence.fitting_age(query.question, retrieval.summaries)
+            retrieval = replace(retrieval, passages=fitting, summaries=fitting_summaries or [])
             if retrieval.best_citable_similarity < best:
                 wanted = wanted or ["the age group asked about"]
         return Narrowed(retrieval, tuple(wanted))

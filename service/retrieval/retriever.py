@@ -27,12 +27,12 @@ import numpy as np
 from ingest.embedding import Embedder, Vectors
 from service.handoffs import Passage, Query
 from service.retrieval.candidates import CandidateChunks, CandidateSet, QuestionMatch, SectionRows
-from service.retrieval.companions import article_summaries, section_rest
 from service.retrieval.features import CandidateEvidence
 from service.retrieval.filters import chroma_where, passes
 from service.retrieval.index import LoadedIndex, top_scores
 from service.retrieval.query_vectors import QueryVectorizer, RecentQuestions
 from service.retrieval.relevance import RelevanceModel, default_relevance_model
+from service.retrieval.summaries import article_summaries
 from service.schema import Filters
 
 
@@ -74,9 +74,8 @@ class Retrieval:
     question_matches: list[QuestionMatch]
     query_vector: Vectors
     timings: dict[str, float] = field(default_factory=dict)
-    # Beside the ranking, to complete an answer (service.retrieval.companions): the cited summary passages of
-    # the articles found and the rest of the ranked passages' sections.
-    companions: list[Passage] = field(default_factory=list)
+    # The cited summary passages of the articles found, beside the ranking (service.retrieval.summaries).
+    summaries: list[Passage] = field(default_factory=list)
 
     @property
     def best_citable_similarity(self) -> float:
@@ -139,12 +138,8 @@ class Retriever:
             start = self._clock()
             passages = self._rank(candidates, top_k or config.top_k)
             timings["rank_ms"] = (self._clock() - start) * 1000
-            found = (p.chunk.article_id for p in passages)
-            companions = [
-                *article_summaries(self.index, candidates, found, query.filters, config.rrf_k),
-                *section_rest(self.index, candidates, self._section_rows, passages, query.filters, config.rrf_k),
-            ]
-            return Retrieval(passages, candidates.matches, vector, timings, companions)
+            summaries = article_summaries(self.index, candidates, (p.chunk.article_id for p in passages), config.rrf_k)
+            return Retrieval(passages, candidates.matches, vector, timings, summaries)
         rankings: list[list[int]] = []
         if mode is Mode.DENSE:
             rankings.append(

@@ -37,7 +37,7 @@ def passage(
 
 
 def test_best_passage_leads_and_weak_ones_are_left_out() -> None:
-    passages = [passage(1, 0.75, score=1.0), passage(2, 0.80, score=1.0), passage(3, 0.60, score=0.5, section="T")]
+    passages = [passage(1, 0.75, score=1.0), passage(2, 0.80, score=1.0), passage(3, 0.60, score=0.5)]
 
     chosen = ExtractiveComposer().select(passages, 5)
 
@@ -78,7 +78,7 @@ def test_passages_from_other_articles_are_headed_with_their_article() -> None:
 
 
 def test_follow_up_words_outweigh_the_context() -> None:
-    generic = passage(1, 0.80, section="Background").model_copy(update={"focus_similarity": 0.05})
+    generic = passage(1, 0.80).model_copy(update={"focus_similarity": 0.05})
     specific = passage(2, 0.75).model_copy(update={"focus_similarity": 0.30})
 
     chosen = ExtractiveComposer().select([generic, specific], 5)
@@ -151,47 +151,3 @@ def test_another_articles_summary_is_not_quoted() -> None:
 def test_a_summary_alone_is_not_an_answer() -> None:
     """With no claim of the body to lead, nothing is quoted and the pipeline abstains."""
     assert ExtractiveComposer().select([summary(0, 0.90)], 5) == []
-
-
-def companion(n: int, similarity: float, *, section: str = "S", score: float = 0.3) -> Passage:
-    """A passage retrieval handed over beside its ranking (the rest of a ranked passage's section)."""
-    return passage(n, similarity, section=section, score=score).model_copy(update={"companion": True})
-
-
-def test_the_rest_of_the_leads_section_follows_the_passages_chosen() -> None:
-    passages = [passage(1, 0.80, score=1.0), passage(2, 0.79, score=1.0, section="T"), passage(3, 0.50, score=0.4)]
-    passages += [companion(4, 0.60), companion(5, 0.45)]
-
-    chosen = ExtractiveComposer().select(passages, 5)
-
-    assert [p.chunk.id for p in chosen] == ["a:0001", "a:0002", "a:0004", "a:0003", "a:0005"]
-
-
-def test_other_sections_are_not_completed() -> None:
-    passages = [passage(1, 0.80, score=1.0), passage(2, 0.50, score=0.4, section="T"), companion(3, 0.6, section="T")]
-
-    assert [p.chunk.id for p in ExtractiveComposer().select(passages, 5)] == ["a:0001"]
-
-
-def test_the_rest_of_the_section_stops_at_max_citations() -> None:
-    passages = [passage(1, 0.80, score=1.0), *(companion(n, 0.6) for n in range(2, 9))]
-
-    assert [p.chunk.id for p in ExtractiveComposer().select(passages, 3)] == ["a:0001", "a:0002", "a:0003"]
-
-
-def test_a_companion_never_leads_even_when_closest_to_the_question() -> None:
-    passages = [companion(1, 0.95, score=1.0), passage(2, 0.70, score=0.5)]
-
-    assert [p.chunk.id for p in ExtractiveComposer().select(passages, 5)] == ["a:0002", "a:0001"]
-
-
-def test_companions_alone_are_not_an_answer() -> None:
-    assert ExtractiveComposer().select([companion(1, 0.9), companion(2, 0.8)], 5) == []
-
-
-def test_the_section_is_not_completed_when_switched_off() -> None:
-    passages = [passage(1, 0.80, score=1.0), companion(2, 0.6)]
-
-    chosen = ExtractiveComposer(complete_lead_section=False).select(passages, 5)
-
-    assert [p.chunk.id for p in chosen] == ["a:0001"]

@@ -131,18 +131,6 @@ def test_bm25_results_respect_the_filter_mask(retriever: Retriever) -> None:
     assert passages and all(p.chunk.specialty == "nephrology" for p in passages)
 
 
-def test_companions_respect_the_filters(retriever: Retriever, index: LoadedIndex) -> None:
-    require_articles(index, "sepsis-initial-management")
-    question = "how is sepsis treated initially?"
-    filters = Filters(reference_type=ReferenceType.RESEARCH)
-
-    companions = retriever.retrieve(Query(question=question, text=question, filters=filters)).companions
-    unfiltered = retriever.retrieve(Query(question=question, text=question)).companions
-
-    assert companions and all(chunk_passes(p.chunk, filters) for p in companions)
-    assert any(not chunk_passes(p.chunk, filters) for p in unfiltered), "the filter has something to remove"
-
-
 def test_reference_type_filter_keeps_passages_citing_that_type(client: TestClient) -> None:
     body = {**INSUFFICIENT, "question": AF_QUESTION, "filters": {"reference_type": "research"}}
 
@@ -299,23 +287,7 @@ def test_retrieval_hands_over_the_cited_summary_passages_of_the_articles_it_foun
     retrieval = retriever.retrieve(Query(question=question, text=question))
 
     found = {p.chunk.article_id for p in retrieval.passages}
-    summaries = [p for p in retrieval.companions if p.chunk.section == "Summary"]
-    assert "sepsis-initial-management" in {p.chunk.article_id for p in summaries}
-    assert all(p.chunk.citations and p.companion and p.score > 0 for p in summaries)
-    assert {p.chunk.article_id for p in summaries} <= found
-
-
-def test_retrieval_hands_over_the_rest_of_the_sections_it_ranked(retriever: Retriever, index: LoadedIndex) -> None:
-    require_articles(index, "sepsis-initial-management")
-    question = "how is sepsis treated initially?"
-
-    retrieval = retriever.retrieve(Query(question=question, text=question))
-
-    ranked_sections = {(p.chunk.article_id, p.chunk.section) for p in retrieval.passages}
-    ranked_ids = {p.chunk.id for p in retrieval.passages}
-    rest = [p for p in retrieval.companions if p.chunk.section != "Summary"]
-    assert rest, "the ranked sections hold passages the ranking left out"
-    assert all((p.chunk.article_id, p.chunk.section) in ranked_sections for p in rest)
-    assert not ranked_ids & {p.chunk.id for p in rest}
-    assert all(p.chunk.citations and p.companion and p.score > 0 for p in rest)
-    assert len({p.chunk.id for p in rest}) == len(rest)
+    assert "sepsis-initial-management" in {p.chunk.article_id for p in retrieval.summaries}
+    assert all(p.chunk.section == "Summary" and p.chunk.citations for p in retrieval.summaries)
+    assert {p.chunk.article_id for p in retrieval.summaries} <= found
+    assert all(p.score > 0 for p in retrieval.summaries)
