@@ -138,7 +138,8 @@ class Retriever:
             start = self._clock()
             passages = self._rank(candidates, top_k or config.top_k)
             timings["rank_ms"] = (self._clock() - start) * 1000
-            summaries = article_summaries(self.index, candidates, (p.chunk.article_id for p in passages), config.rrf_k)
+            found = (p.chunk.article_id for p in passages)
+            summaries = article_summaries(self.index, candidates, found, query.filters, config.rrf_k)
             return Retrieval(passages, candidates.matches, vector, timings, summaries)
         rankings: list[list[int]] = []
         if mode is Mode.DENSE:

@@ -15,15 +15,18 @@ from itertools import takewhile
 from ingest.chunking import SUMMARY_SECTION
 from service.handoffs import Passage
 from service.retrieval.candidates import CandidateSet
+from service.retrieval.filters import passes
 from service.retrieval.index import LoadedIndex
+from service.schema import Filters
 
 __all__ = ["article_summaries"]
 
 
 def article_summaries(
-    index: LoadedIndex, candidates: CandidateSet, article_ids: Iterable[str], rrf_k: int
+    index: LoadedIndex, candidates: CandidateSet, article_ids: Iterable[str], filters: Filters, rrf_k: int
 ) -> list[Passage]:
-    """The cited summary passages of `article_ids`, in article then reading order."""
+    """The cited summary passages of `article_ids` the request's filters let through, in article then reading
+    order."""
     chunks = index.chunks
     # The chunker cuts the summary first, so an article's summary rows lead its rows: read until they end.
     rows = [
@@ -31,7 +34,8 @@ def article_summaries(
         for article_id in dict.fromkeys(article_ids)
         for row in takewhile(lambda r: chunks.section(r) == SUMMARY_SECTION, index.article_rows.get(article_id, ()))
     ]
-    cited = [(row, chunk) for row in rows if (chunk := chunks[row]).citations]
+    kept = [row for row in rows if passes(*chunks.filter_fields(row), filters)]
+    cited = [(row, chunk) for row in kept if (chunk := chunks[row]).citations]
     if not cited:
         return []
     evidence = candidates.evidence

@@ -131,6 +131,18 @@ def test_bm25_results_respect_the_filter_mask(retriever: Retriever) -> None:
     assert passages and all(p.chunk.specialty == "nephrology" for p in passages)
 
 
+def test_summaries_handed_over_respect_the_filters(retriever: Retriever, index: LoadedIndex) -> None:
+    require_articles(index, "uncomplicated-uti-women")
+    question = "what is first line for uncomplicated UTI in women"
+    filters = Filters(min_year=2019)
+
+    filtered = retriever.retrieve(Query(question=question, text=question, filters=filters)).summaries
+    unfiltered = retriever.retrieve(Query(question=question, text=question)).summaries
+
+    assert any(not chunk_passes(p.chunk, filters) for p in unfiltered), "the filter has something to remove"
+    assert filtered and all(chunk_passes(p.chunk, filters) for p in filtered)
+
+
 def test_reference_type_filter_keeps_passages_citing_that_type(client: TestClient) -> None:
     body = {**INSUFFICIENT, "question": AF_QUESTION, "filters": {"reference_type": "research"}}
 
