@@ -64,7 +64,7 @@ _TERMS = set(
 _SHAPES = re.compile(
     r"(itis|emia|aemia|oma|omas|osis|pathy|ectomy|otomy|plasty|algia|cillin|mycin|cycline|floxacin|pril|sartan|"
     r"olol|statin|azole|mab|nib|pine|prazole|parin|xaban|gatran|tide|lukast|caine|uria|penia|trophy|scopy|gram|"
-    r"farin|micin|vir|dronate|gliflozin|gliptin|semide|thiazide)$"
+    r"farin|micin|vir|dronate|gliflozin|gliptin|semide|thiazide|pox)$"
 )
 
 # Beginnings of medical words the lexicon cannot list in every form ("anticoagulate", "haemorrhagic").
@@ -196,16 +196,28 @@ STOPWORDS = frozenset(
 
 _WORD = re.compile(r"[a-z0-9]+")
 
-# A task that is not a medical question, whatever the words around it: "write me a cover letter".
+# What a writing task produces when it is not a medical question. A "post" is one only for a platform or an
+# occasion ("a LinkedIn post", "a post announcing..."): a "post-op dose" is a clinical question, and "class" is
+# a programmer's, not a "class of drugs".
+_ARTIFACT = (
+    r"(cover letter|letter|email|e mail|poem|haiku|limerick|essay|story|song|speech|tweet|blog|"
+    r"((blog|linkedin|facebook|instagram|twitter|reddit|forum|social media) )post|"
+    r"post (about|announcing|celebrating|thanking|saying|for (my|our|the) (team|friends|followers))|"
+    r"cv|resume|code|script|program|function|class(?! of)|query|sql|regex|macro|spreadsheet|joke|slogan|"
+    r"rota|timetable|itinerary|invitation|caption|bio|newsletter|playlist|toast|eulogy|press release|"
+    r"(shopping|packing|to do|todo) list|summary of the (film|movie|book|match))"
+)
+# A task that is not a medical question, whatever the words around it: "write me a cover letter". The verbs
+# whose object is always something written may have a word or two before it ("draft a rota", "write a
+# LinkedIn post"); "give" and "make" only with the artifact right after ("give a post-op dose" asks a dose).
 _TASK = re.compile(
-    r"\b(write|draft|compose|generate|create|make|give) (me )?(a |an |the |my |some )?(short |quick |nice |funny |"
-    r"formal |new )?(cover letter|letter|email|e mail|poem|haiku|limerick|essay|story|song|speech|tweet|blog|"
-    r"post|cv|resume|code|script|program|function|class|query|sql|regex|macro|spreadsheet|joke|slogan|"
-    r"summary of the (film|movie|book|match))\b"
+    rf"\b(write|draft|compose|generate|create) (me |us )?(a |an |the |my |some |our )?([a-z]+ ){{0,2}}{_ARTIFACT}\b"
+    rf"|\b(make|give) (me |us )?(a |an |the |my |some )?(short |quick |nice |funny |formal |new )?{_ARTIFACT}\b"
+    r"|\btell (me |us )?(a |an |another |some )?([a-z]+ )?(joke|jokes|riddle|bedtime story)\b"
     r"|\b(sql|python|javascript|typescript|java|c\+\+|html|css|regex|excel|bash|powershell) (query|code|script|"
     r"function|formula|program|snippet)\b|\btranslate\b|\b(in|using) (python|javascript|sql|excel|bash)\b"
     r"|\b(python|javascript|sql|excel|bash) (script|code|query|macro)\b|\bin bullet points\b"
-    r"|\b(write|sign) (me )?(a )?prescription\b|\bprescribe (for )?me personally\b|\byou d prescribe me\b"
+    r"|\b(write|sign) me (a )?prescription\b|\bprescribe (for )?me personally\b|\byou d prescribe me\b"
     r"|\b(running|training|workout|exercise|study|revision) plan\b|\bexplain how .{1,40} works\b"
 )
 # An attempt to change the service's rules or role: out of scope unless a question is asked as well.
@@ -270,7 +282,9 @@ def changes_the_rules(question: str) -> bool:
 # The parts of an answer a rule change would suppress, and the verbs that suppress them ("drop", "no more",
 # "are no longer required"), in either order, a few words apart.
 _OUTPUT_PART = (
-    r"(disclaimers?|caveats?|citations?|references|reference lists?|sources|footnotes?|warnings? at the end|"
+    r"((say|saying|tell me|telling me|remind me|reminding me|mention|mentioning) (that )?(youre|you are|ur|u r) "
+    r"not (a |my )?(doctor|gp|clinician|medical professional|substitute( for (a |your |my )?(doctor|gp))?)|"
+    r"disclaimers?|caveats?|citations?|references|reference lists?|sources|footnotes?|warnings? at the end|"
     r"(the|that|this) warning|safety (wording|guidance|policy|rules|filters?|messages?|warnings?|notes?)|"
     r"emergency (guidance|warnings?|banners?)|medical advice warning|warnings|"
     r"(your|safety|content) (restrictions|filters?|limits)|"
