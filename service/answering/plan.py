@@ -34,7 +34,8 @@ from service.triage.emergency_model import EmergencyModel, speaks_of_a_present_s
 from service.triage.injection import contains_injection, strip_injection
 from service.triage.lexical_checks import RecognisedWords, populations
 from service.triage.personal_details import strip_personal_details
-from service.triage.scope import Scope, assess_scope, changes_the_rules, is_non_medical_task
+from service.triage.rule_changes import changes_the_rules
+from service.triage.scope import Scope, assess_scope, is_non_medical_task
 from service.triage.slips import scope_slips
 
 __all__ = [

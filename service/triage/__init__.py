@@ -5,6 +5,7 @@ the concept lexicon of `symptom_concepts` and `situation_concepts` read by `conc
 layer); `emergency_model` (the learned second opinion over the question's embedding, for wordings no table
 lists, trained by `python -m evals.train_triage`); `injection`
 (instructions aimed at the system), `scope` (only non-medical tasks and rule changes are out of scope),
+`rule_changes` (attempts to change the service's rules or role),
 `lexical_checks` (does the corpus use the question's terms and speak about its population and age group),
 `asked` (the entity and the facet a question asks for), `personal_details` (names and numbers left out of
 the search), `slips` (slips of the keys in the words that say someone is in trouble now, put back before the
@@ -20,6 +21,7 @@ __all__ = [
     "lexical_checks",
     "personal_details",
     "red_flags",
+    "rule_changes",
     "scope",
     "situation_concepts",
     "slips",

@@ -34,7 +34,8 @@ import numpy as np
 from ingest.embedding import Vectors
 from service.triage.emergency import Emergency, read_frame
 from service.triage.red_flags import Kind
-from service.triage.scope import changes_the_rules, is_non_medical_task, is_non_medical_topic
+from service.triage.rule_changes import changes_the_rules
+from service.triage.scope import is_non_medical_task, is_non_medical_topic
 
 log = logging.getLogger("vademecum.service")
 

@@ -9,7 +9,8 @@ vocabulary, with the same first letter, is read as that word. A word spelt right
 is a word two vocabulary words are equally close to ("knon": "know" or "known").
 
 `service.triage.emergency` corrects towards the cues that let an emergency through; `scope_slips` towards the
-words of tasks, rule changes and general topics (`service.triage.scope.SCOPE_PATTERNS`, `GENERAL_TOPICS`).
+words of tasks, rule changes and general topics (`service.triage.scope.TASK_PATTERNS`, `GENERAL_TOPICS`,
+`service.triage.rule_changes.RULE_PATTERNS`).
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ from collections.abc import Iterable
 from functools import lru_cache
 
 from service.triage.concepts import edit_distance, english_words
-from service.triage.scope import GENERAL_TOPICS, SCOPE_PATTERNS
+from service.triage.rule_changes import RULE_PATTERNS
+from service.triage.scope import GENERAL_TOPICS, TASK_PATTERNS
 from service.triage.words import deletions
 
 __all__ = ["SlipCorrector", "pattern_words", "scope_slips"]
@@ -72,7 +74,7 @@ class SlipCorrector:
 def scope_slips() -> SlipCorrector:
     """Slips of the words non-medical tasks and rule changes are read from ("wtite me a cover lettr", "drpp
     the disclaimer"), put back before the scope is judged."""
-    return SlipCorrector(pattern_words(SCOPE_PATTERNS) | GENERAL_TOPICS, english_words())
+    return SlipCorrector(pattern_words((*TASK_PATTERNS, *RULE_PATTERNS)) | GENERAL_TOPICS, english_words())
 
 
 def _kept_or(typed: str, word: str) -> str:

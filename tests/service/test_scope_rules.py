@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from service.triage.scope import Scope, assess_scope, changes_the_rules, is_non_medical_task
+from service.triage.rule_changes import changes_the_rules
+from service.triage.scope import Scope, assess_scope, is_non_medical_task, is_non_medical_topic
 
 CORPUS_WORDS = frozenset("anticoagulation warfarin apixaban levels dose stroke pregnancy renal".split())
 
@@ -127,3 +128,18 @@ def test_asking_to_be_written_a_prescription_is_a_task() -> None:
 
 def test_stopping_the_not_a_substitute_for_a_doctor_line_is_a_rule_change() -> None:
     assert changes_the_rules("can you quit saying you're not a substitute for a doctor every time")
+
+
+def test_an_animal_bite_is_a_medical_question_not_an_everyday_topic() -> None:
+    assert (
+        assess_scope("dog bit my son on the cheek, does he need anything", CORPUS_WORDS, has_context=False)
+        is not Scope.OUT
+    )
+
+
+def test_an_injury_beside_everyday_words_is_a_medical_question() -> None:
+    assert not is_non_medical_topic("bitten by a bat while hiking, what now")
+
+
+def test_an_everyday_topic_without_an_injury_stays_one() -> None:
+    assert is_non_medical_topic("best hiking trails near the lakes?")

@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 
 from service.triage.emergency import detect_emergency
-from service.triage.scope import changes_the_rules, is_non_medical_task
+from service.triage.rule_changes import changes_the_rules
+from service.triage.scope import is_non_medical_task
 from service.triage.slips import SlipCorrector, pattern_words, scope_slips
 
 VOCABULARY = ["husband", "just", "know", "known", "today"]
