@@ -16,7 +16,7 @@ from service.handoffs import Passage
 from service.retrieval.index import LoadedIndex
 from service.triage.acronyms import spellings, typed_acronyms
 from service.triage.asked import Asked, CorpusTerms, EvidenceText, lexically_supported
-from service.triage.lexical_checks import AgeBand, article_band, populations, question_band
+from service.triage.lexical_checks import AgeBand, article_band, named_sex, populations, question_band
 
 _NOT_PREGNANT = re.compile(r"\b(not|non|isn'?t|isnt)[ -]pregnant\b")
 # Articles whose words and sentences stay read. One MedQuAD article's take 87 KB and reading one again takes
@@ -32,26 +32,34 @@ class EvidenceCheck:
     def __init__(self, index: LoadedIndex) -> None:
         self.index = index
         self._bands: dict[str, AgeBand] = {}
+        self._sexes: dict[str, str | None] = {}
         self._evidence_text = lru_cache(maxsize=READ_ARTICLES)(self._read_evidence_text)
         self._corpus: CorpusTerms | None = None
 
-    def fitting_age(self, question: str, passages: Sequence[Passage]) -> list[Passage] | None:
-        """The passages whose article is written for the age group (and pregnancy) the question names, or
-        that speak of that group themselves; None when the question names no group."""
+    def fitting_group(self, question: str, passages: Sequence[Passage]) -> list[Passage] | None:
+        """The passages whose article is written for the age group, pregnancy and sex the question names, or
+        that speak of that group themselves; None when the question names no group.
+
+        An article for women ("in non-pregnant women") does not answer a question about men, nor one for
+        adults a question about a toddler."""
         band = question_band(question)
         pregnant = "pregnancy" in populations(question) and not _NOT_PREGNANT.search(question.lower())
-        if band is None and not pregnant:
+        sex = named_sex(question)
+        if band is None and not pregnant and sex is None:
             return None
         asked = populations(question)
         if band is not None and band.high <= 16:
             asked.add("children")
         elif band is not None and band.low >= 65:
             asked.add("older adults")
-        return [
-            p
-            for p in passages
-            if self._fits(p.chunk.article_id, band, pregnant) or (asked and asked <= populations(p.chunk.text))
-        ]
+        fitting = []
+        for p in passages:
+            article = p.chunk.article_id
+            fits_age = self._fits(article, band, pregnant) or bool(asked and asked <= populations(p.chunk.text))
+            fits_sex = self._fits_sex(article, sex) or named_sex(p.chunk.text) == sex
+            if fits_age and fits_sex:
+                fitting.append(p)
+        return fitting
 
     def unaddressed(self, question: str, evidence: Sequence[Passage], reading: str | None) -> list[str]:
         """What the question asks that neither the evidence's articles nor the article being read speak of."""
@@ -103,6 +111,15 @@ class EvidenceCheck:
         if pregnant and written_for.not_pregnant:
             return False
         return band is None or not band.conflicts(written_for)
+
+    def _fits_sex(self, article_id: str, sex: str | None) -> bool:
+        if sex is None:
+            return True
+        if article_id not in self._sexes:
+            heading = self.index.articles.headings.get(article_id)
+            self._sexes[article_id] = named_sex(f"{heading[0]} {heading[1]}") if heading else None
+        written_for = self._sexes[article_id]
+        return written_for is None or written_for == sex
 
 
 def _after_acronym(question: str, acronym: str, long_form: str) -> str:

@@ -301,14 +301,14 @@ class Planner:
                 summaries=[p for p in retrieval.summaries if self._covers(p, wanted)],
             )
             best = retrieval.best_citable_similarity
-        fitting = self.evidence.fitting_age(query.question, retrieval.passages)
+        fitting = self.evidence.fitting_group(query.question, retrieval.passages)
         if fitting is not None:
-            # Evidence from an article written for another age group (or for non-pregnant women) does not
+            # Evidence from an article written for another age group or sex (or for non-pregnant women) does not
             # answer a question about this one, unless the passage itself speaks of the group asked about.
-            fitting_summaries = self.evidence.fitting_age(query.question, retrieval.summaries)
+            fitting_summaries = self.evidence.fitting_group(query.question, retrieval.summaries)
             retrieval = replace(retrieval, passages=fitting, summaries=fitting_summaries or [])
             if retrieval.best_citable_similarity < best:
-                wanted = wanted or ["the age group asked about"]
+                wanted = wanted or ["the patient group asked about"]
         return Narrowed(retrieval, tuple(wanted))
 
     def floor(self, triage: Triage) -> float:

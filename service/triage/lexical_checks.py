@@ -173,6 +173,23 @@ def question_band(text: str) -> AgeBand | None:
     return None
 
 
+# Whom a text names by sex: "men", "a 72m", "my husband"; "women", "28f", "my daughter" (normalised text).
+_AGE_AND_SEX = r"(1[2-9]|[2-9]\d|1[01]\d)"
+_MALE = re.compile(rf"\b(men|man|male|males|boys?|husband|father|dad|son|brother|gentlem[ae]n|{_AGE_AND_SEX}m)\b")
+_FEMALE = re.compile(
+    rf"\b(women|woman|female|females|girls?|wife|mother|mum|mom|daughter|sister|lady|ladies|{_AGE_AND_SEX}f)\b"
+)
+
+
+def named_sex(text: str) -> str | None:
+    """ "male" or "female" when a text names people of one sex only; None when it names neither or both."""
+    folded = normalise(text)
+    male, female = bool(_MALE.search(folded)), bool(_FEMALE.search(folded))
+    if male == female:
+        return None
+    return "male" if male else "female"
+
+
 def populations(text: str) -> set[str]:
     """The populations a text names, including ages ("a 3-year-old" is a child, "an 82 year old" older)."""
     folded = f" {normalise(text)} "

@@ -1,8 +1,9 @@
-"""Ages as clinicians and parents type them (service.triage.lexical_checks: question_band, populations)."""
+"""Ages and sex as clinicians and parents type them (service.triage.lexical_checks: question_band, populations,
+named_sex)."""
 
 from __future__ import annotations
 
-from service.triage.lexical_checks import AgeBand, populations, question_band
+from service.triage.lexical_checks import AgeBand, named_sex, populations, question_band
 
 
 def test_ward_shorthand_gives_the_age() -> None:
@@ -23,3 +24,19 @@ def test_a_number_followed_by_a_unit_is_not_an_age() -> None:
 
 def test_a_small_number_with_m_is_not_read_as_a_man() -> None:
     assert question_band("6m of symptoms, what next?") is None
+
+
+def test_ward_shorthand_gives_the_sex() -> None:
+    assert named_sex("72m, dysuria, which abx?") == "male"
+
+
+def test_a_relative_gives_the_sex() -> None:
+    assert named_sex("is nitrofurantoin ok for my husband?") == "male"
+
+
+def test_a_question_naming_both_sexes_names_neither() -> None:
+    assert named_sex("does this apply to men and women alike?") is None
+
+
+def test_words_that_contain_a_sex_word_do_not_name_one() -> None:
+    assert named_sex("how do we manage a human bite in summer season?") is None

@@ -153,7 +153,7 @@ def retrievals(draw: st.DrawFn) -> tuple[FakeIndex, list[Passage]]:
 class AnyEvidence:
     """Evidence checks that find every passage fitting: numbering is tested here, not abstention."""
 
-    def fitting_age(self, question: str, passages: Sequence[Passage]) -> list[Passage] | None:
+    def fitting_group(self, question: str, passages: Sequence[Passage]) -> list[Passage] | None:
         return None
 
     def unaddressed(self, question: str, evidence: Sequence[Passage], reading: str | None) -> list[str]:

@@ -1,4 +1,4 @@
-"""The evidence check over a real index: what it keeps between requests."""
+"""The evidence check over a real index: which passages fit the group asked about, what it keeps between requests."""
 
 from __future__ import annotations
 
@@ -6,7 +6,9 @@ import pytest
 
 from service.answering import evidence_check
 from service.answering.evidence_check import EvidenceCheck
+from service.handoffs import Passage
 from service.retrieval.index import LoadedIndex
+from tests.service.helpers import require_articles
 
 QUESTION = "What dose of apixaban is used, and for how long?"
 
@@ -34,3 +36,28 @@ def test_an_article_read_again_after_being_dropped_gives_the_same_answer(
         check.unaddressed(QUESTION, [], article_id)
 
     assert check.unaddressed(QUESTION, [], first) == unbounded
+
+
+def article_passages(index: LoadedIndex, article_id: str) -> list[Passage]:
+    rows = index.article_rows[article_id]
+    return [Passage(chunk=index.chunks[row], similarity=0.7, score=1.0) for row in rows]
+
+
+def test_an_article_written_for_women_does_not_answer_a_question_about_men(index: LoadedIndex) -> None:
+    require_articles(index, "uncomplicated-uti-women")
+    passages = article_passages(index, "uncomplicated-uti-women")
+
+    assert EvidenceCheck(index).fitting_group("what about in men?", passages) == []
+
+
+def test_an_article_written_for_women_answers_a_question_about_an_older_woman(index: LoadedIndex) -> None:
+    require_articles(index, "uncomplicated-uti-women")
+    passages = article_passages(index, "uncomplicated-uti-women")
+
+    assert EvidenceCheck(index).fitting_group("is it the same for my mum, she's 80?", passages) == passages
+
+
+def test_a_question_that_names_no_group_is_not_narrowed(index: LoadedIndex) -> None:
+    passages = article_passages(index, sorted(index.articles)[0])
+
+    assert EvidenceCheck(index).fitting_group("how long for the antibiotics?", passages) is None
