@@ -18,11 +18,13 @@ Both are read from corpus statistics built once per index (`CorpusTerms`), not f
 
 from __future__ import annotations
 
+import bisect
 import re
 import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from itertools import takewhile
 
 import Stemmer
 
@@ -81,7 +83,21 @@ DRUG_CLASSES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "antiemetic": (("antiemetic", "antiemetics"), ("setron", "cyclizine", "metoclopramide", "domperidone")),
     "antipsychotic": (("antipsychotic", "antipsychotics"), ("peridol", "apine", "idone")),
     "endocrine therapy": (("endocrine", "aromatase", "hormonal", "hormone"), ("trozole", "strozole", "emestane")),
+    "antiplatelet": (("antiplatelet", "antiplatelets", "p2y12", "dapt"), ("grel", "grelor", "aspirin", "dipyridamole")),
+    "fluoroquinolone": (("fluoroquinolone", "fluoroquinolones", "quinolone", "quinolones"), ("floxacin",)),
+    "macrolide": (("macrolide", "macrolides"), ("thromycin", "erythromycin")),
 }
+
+
+# A word that ends as the drugs of a class do ("-grel", "-olol"), or names one: checked before drug_classes.
+_DRUG_NAME = re.compile(
+    "(" + "|".join(sorted({re.escape(e) for _, endings in DRUG_CLASSES.values() for e in endings})) + ")$"
+)
+
+
+def _names_a_class(word: str) -> bool:
+    """ "steroid", "antiplatelet": a word that names a drug class rather than one of its drugs."""
+    return any(word in words for words, _ in DRUG_CLASSES.values())
 
 
 def drug_classes(word: str) -> set[str]:
@@ -128,6 +144,8 @@ class CorpusTerms:
     word_articles: dict[str, int]
     # Ordinary English words (the embedding model's whole-word vocabulary): context, never the asked entity.
     common: frozenset[str] = frozenset()
+    # The corpus's words that name a drug of a known class, sorted: what a drug typed short may stand for.
+    drugs: tuple[str, ...] = ()
 
     @classmethod
     def build(cls, article_texts: Iterable[str], common: Iterable[str] = ()) -> CorpusTerms:
@@ -141,7 +159,8 @@ class CorpusTerms:
                 words[word] = words.get(word, 0) + 1
             for stem in set(map(sys.intern, _stems(found))):
                 stems[stem] = stems.get(stem, 0) + 1
-        return cls(article_count=total, stem_articles=stems, word_articles=words, common=frozenset(common))
+        drugs = tuple(sorted(w for w in words if _DRUG_NAME.search(w)))
+        return cls(article_count=total, stem_articles=stems, word_articles=words, common=frozenset(common), drugs=drugs)
 
     def articles_using(self, word: str) -> int:
         """Articles that use the word, a form of it, or (for an abbreviation) a word it begins."""
@@ -149,6 +168,14 @@ class CorpusTerms:
         if used or len(word) < MIN_CHARS:
             return used
         return max((n for w, n in self.word_articles.items() if w.startswith(word)), default=0)
+
+    def drug_typed_as(self, short: str) -> str | None:
+        """The one drug of a known class the corpus names that `short` begins ("clopi": "clopidogrel")."""
+        if len(short) < MIN_CHARS or short in self.word_articles:
+            return None
+        start = bisect.bisect_left(self.drugs, short)
+        found = list(takewhile(lambda w: w.startswith(short), self.drugs[start:]))
+        return found[0] if len(found) == 1 else None
 
     def is_specific(self, word: str) -> bool:
         """A word few articles use (a drug, a condition, a subtype), and which the corpus does use."""
@@ -218,12 +245,15 @@ class Asked:
     anchors: tuple[str, ...] = ()
     # Names typed in capitals (service.triage.acronyms): the evidence must write or spell out each.
     acronyms: tuple[str, ...] = ()
+    # A term typed short ("clopi") and the drug the corpus names with it ("clopidogrel"), whose class counts.
+    drugs_typed_short: tuple[tuple[str, str], ...] = ()
 
     @classmethod
     def read(cls, question: str, corpus: CorpusTerms) -> Asked:
         text = normalise(question)
         words = _WORD.findall(text)
         terms = tuple(dict.fromkeys(w for w in words if corpus.is_specific(w)))
+        short = tuple((t, drug) for t in terms if not drug_classes(t) and (drug := corpus.drug_typed_as(t)))
         facet = next((f for f, pattern in _FACETS.items() if pattern.search(text)), None)
         # Ordinary words ("keep it going") anchor nothing: then any sentence giving the facet will do.
         anchors = tuple(
@@ -239,7 +269,7 @@ class Asked:
             )
         )
         acronyms = tuple(typed_acronyms(question))
-        return cls(terms=terms, facet=facet, anchors=anchors, acronyms=acronyms)
+        return cls(terms=terms, facet=facet, anchors=anchors, acronyms=acronyms, drugs_typed_short=short)
 
     @staticmethod
     def _spelt_out(acronym: str, evidence: Sequence[EvidenceText]) -> bool:
@@ -249,10 +279,13 @@ class Asked:
         """The asked terms no evidence text speaks of, and the facet when no sentence gives it."""
         words = frozenset().union(*(e.words for e in evidence))
         stems = frozenset().union(*(e.stems for e in evidence))
+        drugs = dict(self.drugs_typed_short)
         missing = [
             t
             for t in self.terms
-            if not _spoken_of(t, words, stems) and not (t in self.acronyms and self._spelt_out(t, evidence))
+            if not _spoken_of(t, words, stems)
+            and not (t in self.acronyms and self._spelt_out(t, evidence))
+            and not (t in drugs and _spoken_of(drugs[t], words, stems))
         ]
         missing += [
             a for a in self.acronyms if a not in self.terms and a not in words and not self._spelt_out(a, evidence)
@@ -262,7 +295,10 @@ class Asked:
         for item in evidence:
             for sentence, facets in item.sentences:
                 if self.facet in facets and (
-                    not self.anchors or any(_spoken_of(t, sentence, None) for t in self.anchors)
+                    # A dose or duration given for one drug of a class answers for the class ("what steroid
+                    # dose?"), not for another drug of it: an aspirin dose is no ticagrelor dose.
+                    not self.anchors
+                    or any(_spoken_of(t, sentence, None, by_class=_names_a_class(t)) for t in self.anchors)
                 ):
                     return []
         return [self.facet.value]
@@ -282,12 +318,12 @@ RELATED: dict[str, tuple[str, ...]] = {
 }
 
 
-def _spoken_of(term: str, words: frozenset[str], stems: frozenset[str] | None) -> bool:
+def _spoken_of(term: str, words: frozenset[str], stems: frozenset[str] | None, *, by_class: bool = True) -> bool:
     if term in words or (stems is not None and _stem(term) in stems):
         return True
     if any(other in words for other in RELATED.get(term, ())):
         return True
-    classes = drug_classes(term)
+    classes = drug_classes(term) if by_class else set()
     if classes and any(classes & drug_classes(w) for w in words):
         return True
     # An abbreviation of a longer word ("clopi", "norad"), a longer form of a word ("anticoagulated"), a word

@@ -32,6 +32,16 @@ def test_a_drug_is_addressed_by_evidence_about_its_class() -> None:
     assert asked.unaddressed(evidence(ARTICLES[1])) == []
 
 
+def test_an_antiplatelet_drug_is_addressed_by_evidence_about_antiplatelet_therapy() -> None:
+    asked = Asked.read("she's on clopidogrel after a stent - anticoagulant too?", CORPUS)
+    assert asked.unaddressed(evidence("Avoid adding antiplatelet therapy to an anticoagulant without a stent.")) == []
+
+
+def test_a_drug_of_another_class_is_still_unaddressed() -> None:
+    asked = Asked.read("she's on clopidogrel after a stent - anticoagulant too?", CORPUS)
+    assert asked.unaddressed(evidence("Beta-blockers are continued after a stent.")) == ["clopidogrel"]
+
+
 def test_a_word_inside_a_compound_counts_as_spoken_of() -> None:
     asked = Asked.read("does she need prophylaxis, and for how long?", CORPUS)
     assert asked.unaddressed(evidence(ARTICLES[2])) == []
@@ -63,3 +73,18 @@ def test_one_rare_word_mentioned_in_a_passage_is_not_lexical_support() -> None:
 
 def test_a_word_typed_as_an_acronym_is_lexical_support() -> None:
     assert lexically_supported("LMWH how long", CORPUS, [ARTICLES[2]])
+
+
+def test_a_dose_of_another_drug_of_the_class_does_not_answer_a_dose_question() -> None:
+    asked = Asked.read("what's the ticagrelor maintenance dose?", CORPUS)
+    assert asked.unaddressed(evidence("Give aspirin 75 mg daily after a stent.")) == ["dose"]
+
+
+def test_a_dose_of_a_drug_of_the_class_answers_a_dose_asked_of_the_class() -> None:
+    asked = Asked.read("what antiplatelet dose after a stent?", CORPUS)
+    assert asked.unaddressed(evidence("Give aspirin 75 mg daily after a stent.")) == []
+
+
+def test_a_drug_typed_short_is_addressed_by_evidence_about_its_class() -> None:
+    asked = Asked.read("she's on clopi after a stent - anticoagulant too?", CORPUS)
+    assert asked.unaddressed(evidence("Avoid adding antiplatelet therapy to an anticoagulant without a stent.")) == []
