@@ -62,7 +62,10 @@ DRUG_CLASSES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "vitamin k antagonist": (("warfarin", "vka", "anticoagulant", "anticoagulation"), ("warfarin",)),
     "loop diuretic": (("diuretic", "diuretics", "loop"), ("semide", "etanide")),
     "thiazide": (("diuretic", "diuretics", "thiazide", "thiazides"), ("thiazide", "thalidone")),
-    "nsaid": (("nsaid", "nsaids", "anti", "inflammatory", "inflammatories"), ("profen", "oxicam", "fenac", "coxib")),
+    "nsaid": (
+        ("nsaid", "nsaids", "anti", "inflammatory", "inflammatories"),
+        ("profen", "proxen", "oxicam", "fenac", "coxib"),
+    ),
     "corticosteroid": (
         ("steroid", "steroids", "corticosteroid", "corticosteroids", "glucocorticoid"),
         ("sone", "solone", "sonide", "cortisone", "olone"),

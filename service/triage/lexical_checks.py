@@ -104,6 +104,7 @@ _SHORTHAND_AGE = re.compile(
     r"(?! ?(?:weeks?|wks?|days?|months?|kg|mg|g|ml|mmol|percent|hours?|hrs?|h|cm|mm|units?|minutes?|mins?)\b)"
 )
 _WORD = re.compile(r"[a-z0-9]+")
+_TYPED_WORD = re.compile(r"[A-Za-z0-9]+")
 _ADJECTIVE = re.compile(r"(ular|ical|ic|al|ous|ary|ory|ive)$")
 # Too short to tell a term from an abbreviation the corpus spells out (svc, nebs, sats).
 MIN_TERM_CHARS = 5
@@ -251,6 +252,13 @@ class TermChecker:
         """The specific terms of `question` that the corpus never uses, in question order."""
         stemmer = _stemmer()
         unknown: list[str] = []
+        # A name typed in capitals ("HFpEF") is no slip of another one letter away ("HFrEF"): it is a term as typed.
+        # Not in a question shouted in capitals throughout, where capitals name nothing.
+        letters = [c for c in question if c.isalpha()]
+        shouted = sum(c.isupper() for c in letters) > len(letters) / 2
+        typed_as_names = (
+            set() if shouted else {w.lower() for w in _TYPED_WORD.findall(question) if sum(c.isupper() for c in w) >= 2}
+        )
         for word in _WORD.findall(normalise(question)):
             if (
                 len(word) < MIN_TERM_CHARS
@@ -262,9 +270,10 @@ class TermChecker:
             ):
                 continue
             stem = stemmer.stemWord(word)
-            if word in self.common or stem in self.common or self.knows(word, stem):
+            slips = word not in typed_as_names
+            if word in self.common or stem in self.common or self.knows(word, stem, slips=slips):
                 continue
-            if _within_one_slip(word, self.ordinary_neighbours):
+            if slips and _within_one_slip(word, self.ordinary_neighbours):
                 continue
             if any(
                 all(self.knows(s, stemmer.stemWord(s)) for s in synonym.split()) for synonym in SYNONYMS.get(word, ())
@@ -276,7 +285,7 @@ class TermChecker:
             unknown.append(word)
         return unknown
 
-    def knows(self, word: str, stem: str) -> bool:
+    def knows(self, word: str, stem: str, *, slips: bool = True) -> bool:
         folded = fold_sounds(word)
         if word in self.vocabulary or stem in self.stems or folded in self.stems:
             return True
@@ -289,7 +298,7 @@ class TermChecker:
         if root != word and self.begins_a_word(root):
             return True
         # A typo: one edit (or a swap) away from a corpus word of similar length.
-        return _within_one_slip(word, self.neighbours)
+        return slips and _within_one_slip(word, self.neighbours)
 
     def recognises(self, word: str) -> bool:
         """A corpus word, or a slip of one ("dekirium", "anahpylaxis"): what the scope check may count as known.

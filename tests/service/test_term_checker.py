@@ -78,3 +78,20 @@ def test_an_ordinary_word_spelt_right_is_not_a_slip_of_a_corpus_word() -> None:
     corpus = TermChecker.build(CORPUS_WORDS, common=["valves"])
 
     assert "valves" not in RecognisedWords(frozenset(CORPUS_WORDS), corpus)
+
+
+def test_a_name_typed_in_capitals_is_no_slip_of_another_name() -> None:
+    terms = TermChecker.build([*CORPUS_WORDS, "hfref"], common=["the", "what", "about"])
+
+    assert terms.unknown_terms("what about HFpEF?") == ["hfpef"]
+    assert terms.unknown_terms("what about hfpef?") == []  # typed in lower case, it may be a slip
+
+
+def test_a_drug_of_a_class_the_corpus_speaks_of_is_not_unknown() -> None:
+    terms = TermChecker.build([*CORPUS_WORDS, "nsaids"], common=["the", "can", "have", "for", "his"])
+
+    assert terms.unknown_terms("can he have naproxen for his knee?") == []
+
+
+def test_a_question_shouted_in_capitals_keeps_its_slips() -> None:
+    assert checker().unknown_terms("CHEMOTHERAPU WITH WARFARIN?") == []
