@@ -40,7 +40,7 @@ _CASE = re.compile(
 )
 _INTERROGATIVE = re.compile(
     r"^\s*(what|which|when|how|why|who|should|can|could|is|are|does|do|would|will|any)\b|\b(tell me|give me|explain|"
-    r"list|describe|what|which|how (do|should|much|long|often)|when (do|should))\b",
+    r"list|describe|what|which|how (to|do|should|much|long|often)|when (do|should))\b",
     re.I,
 )
 # "IM adrenaline" is a route, not "I'm".
@@ -281,11 +281,15 @@ def read_frame(question: str, *, weak_cues: bool = True) -> Frame:
     """How the question speaks (see `Frame`): what the learned model's flags are checked against too."""
     text = _frame_slips().correct(normalise(question))
     asking = "?" in question or bool(_INTERROGATIVE.search(text))
-    findings = len(re.split(r"[,;+]", question))
+    concepts = find_concepts(question)
     if not _PUNCTUATION.search(question):
         # Typed without punctuation, a case's findings run together ("r leg cold white pulseless 2h cant move
         # toes"): the clinical concepts it names stand for the findings commas would have separated.
-        findings = len(find_concepts(question))
+        findings = len(concepts)
+    else:
+        # Findings joined by "and" count too ("ate peanuts, lips and tongue swelling and now wheezy"): a case is
+        # as many findings as it lists or names, whichever is more.
+        findings = max(len(re.split(r"[,;+]", question)), len(concepts - {"now"}))
     return Frame.read(text, weak_cues, asking, findings=findings)
 
 

@@ -114,6 +114,19 @@ def test_an_unpunctuated_clinician_question_is_still_a_question(question: str) -
     assert detect_emergency(question, weak_cues=False) is None
 
 
+@pytest.mark.parametrize(
+    "question",
+    ["ate peanuts, lips and tongue swelling and now wheezy", "stabbed in the belly, bleeding a lot"],
+)
+def test_findings_joined_by_and_read_as_a_case(question: str) -> None:
+    """A comma or two, but the clinical concepts named are findings too."""
+    assert detect_emergency(question, weak_cues=False) is not None
+
+
+def test_a_case_that_asks_how_to_proceed_is_a_question() -> None:
+    assert detect_emergency("DKA resolution criteria + how to come off the insulin infusion", weak_cues=False) is None
+
+
 def test_a_clinician_asking_how_to_manage_the_same_case_gets_an_answer() -> None:
     question = "64M with central chest pain and BP 82/50 - which antiplatelet should I load?"
     assert detect_emergency(question, weak_cues=False) is None
