@@ -27,7 +27,10 @@ from service.triage.words import normalise
 # "my patient", "our ward": first-person words that speak about the clinician's work, not a crisis.
 _PROFESSIONAL = re.compile(
     r"\b(my|our)\s+(patient|patients|pt|pts|client|clients|ward|clinic|practice|unit|team|trainee|resident|"
-    r"registrar|colleague|consultant|hospital|department)\b"
+    r"registrar|colleague|consultant|hospital|department|"
+    # A learner's or a teacher's "my": "for my revision", "to teach my students".
+    r"revision|exams?|finals|osce|studies|course|coursework|essay|lecture|lectures|notes|students?|teaching|"
+    r"placement|rotation|module)\b"
 )
 # A clinician reporting a case rather than asking about one: age-sex shorthand, observations, where the
 # patient is and since when ("72F, RR 28, BP 84/50", "day 2 neonate", "38/40", "in bay 4 now").
@@ -66,8 +69,8 @@ _CLINICAL = re.compile(
 # A teaching question: about a kind of patient or a condition in general, not a person now.
 _TEACHING = re.compile(
     r"\b(red flags?|signs of|symptoms of|features of|criteria|differential|causes of|what causes|guidelines?|"
-    r"pathophysiology|definition|define|explain|teaching|exam questions?|for (my|the) exams?|students?|"
-    r"in general|typically|usually|"
+    r"pathophysiology|definition|define|explain|teaching|exam questions?|students?|"
+    r"for (my|the|our) (exams?|revision|finals|osce|coursework|essay|lecture|teaching)|in general|typically|usually|"
     r"patients with|people with|a patient with|someone with|anyone with|those with|presenting with|"
     r"how (is|are) .{1,60} (managed|treated|assessed|investigated|diagnosed|recognised|recognized)|"
     r"what is the (management|treatment|first line|dose|definition)|is .{1,60} a sign of|"

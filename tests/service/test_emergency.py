@@ -123,6 +123,12 @@ def test_findings_joined_by_and_read_as_a_case(question: str) -> None:
     assert detect_emergency(question, weak_cues=False) is not None
 
 
+@pytest.mark.parametrize("weak_cues", [False, True])
+def test_a_learner_s_my_is_no_one_in_trouble(weak_cues: bool) -> None:
+    question = "what does a non-blanching rash mean in a child with fever, for my revision"
+    assert detect_emergency(question, weak_cues=weak_cues) is None
+
+
 def test_a_case_that_asks_how_to_proceed_is_a_question() -> None:
     assert detect_emergency("DKA resolution criteria + how to come off the insulin infusion", weak_cues=False) is None
 
