@@ -54,9 +54,12 @@ SITUATIONS: dict[str, str] = {
         "hypothermia|hypothermic|freezing|frozen|in the snow|cold water|icy water|outside all night|found outside|"
         "shivering violently|stopped shivering|frostbite"
     ),
+    # Someone in the water, not water used ("hold the burn under cold water"): "under water" only with a person's
+    # time or fall in it.
     "drowning": (
-        "drowning|drowned|nearly drowned|pulled from the water|pulled out of the water|under water|underwater|"
-        "in the pool|face down in"
+        "drowning|drowned|nearly drowned|near drowning|pulled from the water|pulled out of the water|"
+        "was under water|went under water|under water for|underwater for|was underwater|went underwater|"
+        "found in the pool|bottom of the pool|face down in"
     ),
     "electric": "electric shock|electrocuted|electrocution|lightning|struck by lightning|high voltage|power line",
     "bite": "snake bite|snakebite|bitten by a snake|adder|scorpion|spider bite|jellyfish",
@@ -119,9 +122,11 @@ SITUATIONS: dict[str, str] = {
         "burn|burns|burnt|burned|scald|scalded|scalding|boiling water|boiling oil|blister|blisters|charred|on fire|"
         "caught fire|flames"
     ),
+    # What makes a burn major: its extent, depth, site, cause, the person burnt, or how severe it is said to be.
     "burn_severe": (
-        "face|airway|hoarse|whole arm|whole leg|chest|back|large|big|most of|hand|hands|genitals|electrical|"
-        "chemical|child|baby|toddler|white|charred|leathery|painless|smoke|soot"
+        "face|airway|hoarse|whole arm|whole leg|both arms|both legs|both hands|both feet|chest|back|large|big|"
+        "most of|widespread|hand|hands|genitals|electrical|chemical|child|baby|toddler|white|charred|leathery|"
+        "painless|deep|full thickness|severe|severely|smoke|soot"
     ),
     # Skin and soft tissue.
     "rash": "lesions|erosions|mucosal|rash|spots|blotches|skin|redness|red skin|blisters|peeling",

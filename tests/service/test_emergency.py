@@ -187,3 +187,19 @@ def test_a_part_of_the_body_cut_off_is_an_amputation(question: str) -> None:
 def test_a_cut_off_value_is_no_amputation(question: str) -> None:
     assert detect_emergency(question, weak_cues=False) is None
     assert detect_emergency(question) is None
+
+
+def test_a_burn_over_both_legs_is_a_major_burn() -> None:
+    emergency = detect_emergency("severe burns to both legs from a bonfire, screaming in pain", weak_cues=False)
+    assert emergency is not None and emergency.flag == "major burn"
+
+
+def test_water_used_on_a_burn_is_no_drowning() -> None:
+    question = "small burn on my finger from the oven, how long to run it under water?"
+    emergency = detect_emergency(question, weak_cues=True)
+    assert emergency is None or emergency.flag != "drowning"
+
+
+def test_someone_under_water_is_a_drowning() -> None:
+    emergency = detect_emergency("my son was under water for a minute at the pool, now coughing", weak_cues=True)
+    assert emergency is not None and emergency.flag == "drowning"
