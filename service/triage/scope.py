@@ -223,18 +223,20 @@ _TASK = re.compile(
 )
 # What a non-medical task is read from, for service.triage.slips to put their words' slips back.
 TASK_PATTERNS: tuple[re.Pattern[str], ...] = (_TASK,)
-# Topics of general knowledge and everyday life: out of scope when no medical word is asked about.
+# Topics of general knowledge and everyday life: out of scope when no medical word is asked about. Not "score"
+# or "history": a clinician's "Wells score 5" and "history of falls" are the words of a case; a sports score or a
+# history lesson names its own unknown words ("arsenal", "roman empire"), which leave it out of scope anyway.
 _GENERAL = frozenset(
     """
     recipe recipes bake baking cake bread pasta dinner lunch restaurant hotel hotels hostel holiday vacation
-    itinerary trail trails hiking hike football soccer league championship cup tournament match team score
+    itinerary trail trails hiking hike football soccer league championship cup tournament match team
     won win winner election president minister capital weather forecast movie movies film films song songs
     lyrics poem poetry novel book books joke jokes code coding sql python javascript html css database
     programming compile laptop computer phone wifi password install software app tap faucet plumbing plumber
     boiler car engine tyre tire bike bicycle stock stocks shares invest investing bitcoin crypto mortgage tax
     taxes homework math maths equation essay letter email cv resume interview job salary birthday gift
     wedding garden gardening dog cat puppy kitten translate translation french spanish german chess
-    blockchain bitcoin war wars history historical
+    blockchain bitcoin war wars
     """.split()
 )
 GENERAL_TOPICS = _GENERAL

@@ -143,3 +143,8 @@ def test_an_injury_beside_everyday_words_is_a_medical_question() -> None:
 
 def test_an_everyday_topic_without_an_injury_stays_one() -> None:
     assert is_non_medical_topic("best hiking trails near the lakes?")
+
+
+def test_a_clinical_score_is_no_sports_score() -> None:
+    assert not is_non_medical_topic("wells score 5 what next")
+    assert not is_non_medical_topic("history of falls, which patients need a review")
