@@ -52,10 +52,31 @@ def spellings(acronym: str, tokens: Sequence[str]) -> Counter[tuple[str, ...]]:
     size = len(acronym)
     for start in range(len(tokens) - size + 1):
         run = tuple(tokens[start : start + size])
-        ends = (run[0], run[-1])
-        if "".join(word[:1] for word in run) == acronym and all(len(w) >= 3 and w not in STOPWORDS for w in ends):
+        if "".join(word[:1] for word in run) == acronym and _content_ends(run):
             found[run] += 1
+    # A compound last word may give the last letter from its own body, where a word of the text begins: "diabetic
+    # ketoacidosis" for DKA ("acidosis" is written on its own too), never "potassium phosphate" for PPH ("hate" is
+    # not). Only for three letters or more: one word and a borrowed letter is chance.
+    if size >= 3:
+        written = frozenset(tokens)
+        for start in range(len(tokens) - size + 2):
+            run = tuple(tokens[start : start + size - 1])
+            if "".join(word[:1] for word in run) == acronym[:-1] and _content_ends(run):
+                if _ends_in_a_word(run[-1], acronym[-1], written):
+                    found[run] += 1
     return found
+
+
+def _ends_in_a_word(compound: str, letter: str, written: frozenset[str]) -> bool:
+    """The compound ends in a word of `written` (of 4 letters or more) that begins with `letter`."""
+    return len(compound) >= COMPOUND_CHARS and any(
+        compound[i] == letter and compound[i:] in written for i in range(3, len(compound) - 3)
+    )
+
+
+def _content_ends(run: tuple[str, ...]) -> bool:
+    """The run neither begins nor ends with a function word or a scrap ("and can swallow")."""
+    return all(len(w) >= 3 and w not in STOPWORDS for w in (run[0], run[-1]))
 
 
 def _consumes(rest: str, tokens: Sequence[str], at: int) -> bool:

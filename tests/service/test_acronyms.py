@@ -66,7 +66,20 @@ def test_a_run_that_borrows_a_letter_from_inside_a_word_is_no_spelling() -> None
 
 
 def test_a_run_ending_in_a_function_word_is_no_spelling() -> None:
-    assert not spellings("dka", tokens("diabetic ketoacidosis and"))
+    assert not spellings("dka", tokens("during kidney and"))
+
+
+def test_a_compound_last_word_gives_the_last_letter_where_a_written_word_begins() -> None:
+    text = "in diabetic ketoacidosis give fluids; diabetic ketoacidosis resolves when the acidosis clears"
+    assert spellings("dka", tokens(text)).most_common(1) == [(("diabetic", "ketoacidosis"), 2)]
+
+
+def test_a_letter_from_inside_a_compound_is_no_spelling_when_no_word_begins_there() -> None:
+    assert not spellings("pph", tokens("give potassium phosphate; potassium phosphate is given"))
+
+
+def test_a_two_letter_acronym_borrows_no_letter_from_one_word() -> None:
+    assert not spellings("mi", tokens("metformin is first line"))
 
 
 def test_a_specific_term_typed_as_an_acronym_is_addressed_by_evidence_that_spells_it_out() -> None:
