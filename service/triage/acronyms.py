@@ -61,9 +61,9 @@ def spellings(acronym: str, tokens: Sequence[str]) -> Counter[tuple[str, ...]]:
         written = frozenset(tokens)
         for start in range(len(tokens) - size + 2):
             run = tuple(tokens[start : start + size - 1])
-            if "".join(word[:1] for word in run) == acronym[:-1] and _content_ends(run):
-                if _ends_in_a_word(run[-1], acronym[-1], written):
-                    found[run] += 1
+            initials = "".join(word[:1] for word in run)
+            if initials == acronym[:-1] and _content_ends(run) and _ends_in_a_word(run[-1], acronym[-1], written):
+                found[run] += 1
     return found
 
 
