@@ -99,7 +99,7 @@ _DRUG_NAME = re.compile(
 
 
 def _names_a_class(word: str) -> bool:
-    """ "steroid", "antiplatelet": a word that names a drug class rather than one of its drugs."""
+    """A word that names a drug class ("steroid", "antiplatelet") rather than one of its drugs."""
     return any(word in words for words, _ in DRUG_CLASSES.values())
 
 

@@ -183,7 +183,7 @@ _FEMALE = re.compile(
 
 
 def named_sex(text: str) -> str | None:
-    """ "male" or "female" when a text names people of one sex only; None when it names neither or both."""
+    """Whom a text names by sex: "male" or "female" for one sex only; None for neither or both."""
     folded = normalise(text)
     male, female = bool(_MALE.search(folded)), bool(_FEMALE.search(folded))
     if male == female:
