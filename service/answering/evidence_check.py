@@ -31,8 +31,8 @@ SPELLING_REPEATS = 2
 class EvidenceCheck:
     def __init__(self, index: LoadedIndex) -> None:
         self.index = index
-        self._bands: dict[str, AgeBand] = {}
-        self._sexes: dict[str, str | None] = {}
+        # Whom each article is written for, read from its title and question once: age band and sex.
+        self._readers: dict[str, tuple[AgeBand, str | None]] = {}
         self._evidence_text = lru_cache(maxsize=READ_ARTICLES)(self._read_evidence_text)
         self._corpus: CorpusTerms | None = None
 
@@ -103,23 +103,22 @@ class EvidenceCheck:
         return "\n".join([head, *(self.index.chunks.text(row) for row in rows)])
 
     def _fits(self, article_id: str, band: AgeBand | None, pregnant: bool) -> bool:
-        written_for = self._bands.get(article_id)
-        if written_for is None:
-            heading = self.index.articles.headings.get(article_id)
-            written_for = article_band(*heading) if heading else AgeBand()
-            self._bands[article_id] = written_for
+        written_for, _ = self._written_for(article_id)
         if pregnant and written_for.not_pregnant:
             return False
         return band is None or not band.conflicts(written_for)
 
     def _fits_sex(self, article_id: str, sex: str | None) -> bool:
-        if sex is None:
-            return True
-        if article_id not in self._sexes:
+        _, written_for = self._written_for(article_id)
+        return sex is None or written_for is None or written_for == sex
+
+    def _written_for(self, article_id: str) -> tuple[AgeBand, str | None]:
+        readers = self._readers.get(article_id)
+        if readers is None:
             heading = self.index.articles.headings.get(article_id)
-            self._sexes[article_id] = named_sex(f"{heading[0]} {heading[1]}") if heading else None
-        written_for = self._sexes[article_id]
-        return written_for is None or written_for == sex
+            readers = (article_band(*heading), named_sex(" ".join(heading))) if heading else (AgeBand(), None)
+            self._readers[article_id] = readers
+        return readers
 
 
 def _after_acronym(question: str, acronym: str, long_form: str) -> str:
