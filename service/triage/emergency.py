@@ -269,9 +269,9 @@ def detect_emergency(question: str, *, weak_cues: bool = True) -> Emergency | No
     text = _frame_slips().correct(normalise(question))
     if not text:
         return None
-    concepts = find_concepts(question)
-    concepts = concepts | populations(text, concepts) | observations(text)
-    frame = read_frame(question, weak_cues=weak_cues)
+    found = find_concepts(question)
+    concepts = found | populations(text, found) | observations(text)
+    frame = _frame(question, text, found, weak_cues)
     for presentation, groups in _MOST_SPECIFIC_FIRST:
         if all(group & concepts for group in groups) and frame.allows(presentation.kind):
             return _emergency(presentation, concepts)
@@ -282,9 +282,12 @@ def detect_emergency(question: str, *, weak_cues: bool = True) -> Emergency | No
 
 def read_frame(question: str, *, weak_cues: bool = True) -> Frame:
     """How the question speaks (see `Frame`): what the learned model's flags are checked against too."""
-    text = _frame_slips().correct(normalise(question))
+    return _frame(question, _frame_slips().correct(normalise(question)), find_concepts(question), weak_cues)
+
+
+def _frame(question: str, text: str, concepts: frozenset[str], weak_cues: bool) -> Frame:
+    """`read_frame` from the question's corrected text and concepts, when the caller has them already."""
     asking = "?" in question or bool(_INTERROGATIVE.search(text))
-    concepts = find_concepts(question)
     if not _PUNCTUATION.search(question):
         # Typed without punctuation, a case's findings run together ("r leg cold white pulseless 2h cant move
         # toes"): the clinical concepts it names stand for the findings commas would have separated.
