@@ -7,8 +7,9 @@ preferred drug, at high similarity, but that passage gives no dose. So before an
 - **The asked entity.** The question's specific terms (drugs, conditions, subtypes: words that only a
   few articles use, as opposed to context words such as "patient", "first", "adult") must each be
   spoken of by the evidence: the passages that would be cited, their article's title and question, and
-  the article being read. A term counts as spoken of when the evidence uses it, a form of it, a longer
-  word it abbreviates ("clopi" for clopidogrel), a known synonym, or a typo of it.
+  the article being read. Everyday life asked about beside a condition (flying, driving, sport, alcohol, diet,
+  vaccines, work) is asked too, though ordinary words. A term counts as spoken of when the evidence uses
+  it, a form of it, a longer word it abbreviates ("clopi" for clopidogrel), a known synonym, or a typo of it.
 - **The asked facet.** A question that asks for a dose ("loading dose", "how much", "mg") or a duration
   ("how long", "how many weeks") is answered only if a sentence of the evidence gives one (a number
   with a dose or time unit) next to the asked entity.
@@ -110,6 +111,26 @@ def drug_classes(word: str) -> set[str]:
         for name, (words, endings) in DRUG_CLASSES.items()
         if word in words or any(word.endswith(e) or word == e for e in endings)
     }
+
+
+# Everyday life a patient asks about beside a condition: travel, driving, sport, sex, alcohol, diet, vaccines,
+# school or work, cosmetics, cost, pets. Ordinary English words, so never specific terms by corpus counts, yet a
+# guideline on the condition rarely speaks of them: "can I fly after a heart attack?" is not answered by the
+# heart attack article unless it speaks of flying. Each is an asked term the evidence must speak of.
+_EVERYDAY = frozenset(
+    """
+    fly flying flight flights plane airline travel travelling traveling abroad drive driving driver dvla swim
+    swimming diving scuba gym sport sports marathon football rugby tennis golf cycling skiing exercise exercises sex
+    intercourse alcohol beer wine diet diets salt caffeine coffee grapefruit tattoo tattoos piercing sunscreen
+    sunbed sauna vaccine vaccines vaccination vaccinations jab jabs immunisation immunization school nursery college
+    job jobs cost costs price insurance pet pets cat cats dog dogs
+    """.split()
+)
+# "back to work" asks about work; "does it work?" does not.
+_AT_WORK = re.compile(
+    r"\b(back to|return to|returning to|off|time off|sick note for|fit for) work\b"
+    r"|\b(keep|keeps|still|stop|carry on|continue|go on) working\b"
+)
 
 
 class Facet(StrEnum):
@@ -255,7 +276,8 @@ class Asked:
     def read(cls, question: str, corpus: CorpusTerms) -> Asked:
         text = normalise(question)
         words = _WORD.findall(text)
-        terms = tuple(dict.fromkeys(w for w in words if corpus.is_specific(w)))
+        everyday = [w for w in words if w in _EVERYDAY] + (["work"] if _AT_WORK.search(text) else [])
+        terms = tuple(dict.fromkeys([*(w for w in words if corpus.is_specific(w)), *everyday]))
         short = tuple((t, drug) for t in terms if not drug_classes(t) and (drug := corpus.drug_typed_as(t)))
         facet = next((f for f, pattern in _FACETS.items() if pattern.search(text)), None)
         # Ordinary words ("keep it going") anchor nothing: then any sentence giving the facet will do.

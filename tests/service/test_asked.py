@@ -88,3 +88,19 @@ def test_a_dose_of_a_drug_of_the_class_answers_a_dose_asked_of_the_class() -> No
 def test_a_drug_typed_short_is_addressed_by_evidence_about_its_class() -> None:
     asked = Asked.read("she's on clopi after a stent - anticoagulant too?", CORPUS)
     assert asked.unaddressed(evidence("Avoid adding antiplatelet therapy to an anticoagulant without a stent.")) == []
+
+
+def test_an_everyday_activity_the_evidence_never_speaks_of_is_unaddressed() -> None:
+    # "fly" is an ordinary word, never a specific term by corpus counts; asked beside a condition, it is asked.
+    asked = Asked.read("how long after a heart attack can I fly?", CORPUS)
+    assert asked.unaddressed(evidence("After a heart attack, start aspirin 75 mg and a statin.")) == ["fly"]
+
+
+def test_an_everyday_activity_the_evidence_speaks_of_is_addressed() -> None:
+    asked = Asked.read("how long after a heart attack can I fly?", CORPUS)
+    assert asked.unaddressed(evidence("Flying is safe 3 days after an uncomplicated heart attack.")) == []
+
+
+def test_going_back_to_work_is_asked_but_whether_a_drug_works_is_not() -> None:
+    assert "work" in Asked.read("when can she go back to work after pneumonia?", CORPUS).terms
+    assert "work" not in Asked.read("does amoxicillin work for otitis media?", CORPUS).terms
