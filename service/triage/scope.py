@@ -65,7 +65,11 @@ _TERMS = set(
 _SHAPES = re.compile(
     r"(itis|emia|aemia|oma|omas|osis|pathy|ectomy|otomy|plasty|algia|cillin|mycin|cycline|floxacin|pril|sartan|"
     r"olol|statin|azole|mab|nib|pine|prazole|parin|xaban|gatran|tide|lukast|caine|uria|penia|trophy|scopy|gram|"
-    r"farin|micin|vir|dronate|gliflozin|gliptin|semide|thiazide|pox)$"
+    r"farin|micin|vir|dronate|gliflozin|gliptin|semide|thiazide|pox|"
+    # Drug name stems (USAN/INN) the endings above miss: sertraline, diazepam, oxycodone, ibuprofen, clopidogrel...
+    r"oxetine|traline|italopram|azepam|azolam|codone|profen|proxen|fenac|oxicam|coxib|trigine|setron|peridol|"
+    r"dogrel|sugrel|grelor|solone|sonide|olone|sone|etam|proate|triptan|terol|tropium|afil|glitazone|glinide|"
+    r"faxine|triptyline|pramine|plase|tidine|etanide|thalidone|zosin|orphine|fentanyl|barbital|iramate)$"
 )
 
 # Beginnings of medical words the lexicon cannot list in every form ("anticoagulate", "haemorrhagic").
@@ -279,6 +283,11 @@ _INJURY = re.compile(
 )
 
 
+# Inside a conversation about a patient, whether an everyday thing is safe asks about that patient: "is it safe to
+# keep working in a stressful job?" after a question on pre-eclampsia.
+_SAFETY = re.compile(r"\b(safe|safely|unsafe|dangerous|risky|harmful|allowed|advisable)\b")
+
+
 def has_medical_word(words: list[str]) -> bool:
     """A word of the medical lexicon, a medical word shape ("-itis", "-olol") or stem ("cardi", "haem")."""
     return any(_medical_word(word) or word.startswith(_MEDICAL_STEMS) for word in words)
@@ -290,7 +299,7 @@ def assess_scope(question: str, vocabulary: Container[str], has_context: bool) -
     words = content_words(question)
     # An injury ("the dog bit him") is a medical question whatever words the corpus lacks.
     medical = has_medical_word(words) or bool(_INJURY.search(text))
-    if _TASK.search(text) or is_non_medical_topic(question):
+    if _TASK.search(text) or (is_non_medical_topic(question) and not (has_context and _SAFETY.search(text))):
         return Scope.OUT
     if medical:
         return Scope.IN

@@ -148,3 +148,17 @@ def test_an_everyday_topic_without_an_injury_stays_one() -> None:
 def test_a_clinical_score_is_no_sports_score() -> None:
     assert not is_non_medical_topic("wells score 5 what next")
     assert not is_non_medical_topic("history of falls, which patients need a review")
+
+
+def test_a_drug_named_by_its_stem_is_a_medical_word() -> None:
+    # Sertraline is in no corpus article, grapefruit juice is food: the "-traline" stem keeps it a medical question.
+    assert assess_scope("is sertraline safe with grapefruit juice", CORPUS_WORDS, has_context=False) is not Scope.OUT
+
+
+def test_whether_an_everyday_thing_is_safe_inside_a_conversation_asks_about_the_patient() -> None:
+    question = "is it safe to keep working in a stressful job"
+    assert assess_scope(question, CORPUS_WORDS, has_context=True) is Scope.IN
+
+
+def test_an_everyday_topic_inside_a_conversation_without_asking_about_safety_stays_out_of_scope() -> None:
+    assert assess_scope("any tips for a job interview", CORPUS_WORDS, has_context=True) is Scope.OUT
