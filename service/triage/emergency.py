@@ -89,6 +89,9 @@ _PRESENT = re.compile(
     r"this evening|currently|keeps|keep|is in|in the middle|right now|minutes ago|mins ago|min ago|hours ago|hour ago|"
     r"an hour|since|at the moment|still|took|taken|swallowed|tried to)\b"
 )
+# "Still" after "can" asks what someone may still do ("can he still drive after his stroke last month?"): beside a
+# past history, it does not make it happen now, as "still fitting" does.
+_ONGOING = re.compile(r"\b(can|could|should|may|might|will|would)( [a-z]+){0,2} still\b")
 # Only "now" itself outweighs an "if": "what do I do if he is not breathing right now".
 _NOW = re.compile(r"\b(right now|now|currently|at the moment|just now)\b")
 _HYPOTHETICAL = re.compile(
@@ -168,6 +171,8 @@ class Frame:
     history: bool
     teaching: bool
     hypothetical: bool
+    # Something happens now beside a past history: a present word other than an ability's "still".
+    news: bool = False
 
     @classmethod
     def read(cls, text: str, weak_cues: bool, asking: bool = False, findings: int = 0) -> Frame:
@@ -184,12 +189,13 @@ class Frame:
         present = bool(_PRESENT.search(text))
         teaching = (bool(_TEACHING.search(text)) and not strong) or bool(_ADVICE.search(text))
         hypothetical = bool(_HYPOTHETICAL.search(text)) and not _NOW.search(text)
-        return cls(personal, present, bool(_HISTORY.search(text)), teaching, hypothetical)
+        news = bool(_PRESENT.search(_ONGOING.sub(" ", text)))
+        return cls(personal, present, bool(_HISTORY.search(text)), teaching, hypothetical, news)
 
     def allows(self, kind: Kind) -> bool:
         if kind is Kind.CRISIS:
             return not self.teaching
-        if self.teaching or self.hypothetical or not self.personal or (self.history and not self.present):
+        if self.teaching or self.hypothetical or not self.personal or (self.history and not self.news):
             return False
         return kind is Kind.SYMPTOM or self.present
 

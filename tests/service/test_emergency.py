@@ -69,6 +69,15 @@ def test_a_past_episode_is_a_question_not_an_emergency() -> None:
     assert detect_emergency("my brother had a heart attack two years ago, can he take ibuprofen?") is None
 
 
+def test_what_someone_can_still_do_after_a_past_episode_is_a_question() -> None:
+    assert detect_emergency("can my husband still drive after his stroke last month") is None
+
+
+def test_a_seizure_still_going_on_beside_a_history_of_epilepsy_is_an_emergency() -> None:
+    # Guard: only an ability's "still" ("can he still") leaves a past history in the past.
+    assert detect_emergency("history of epilepsy, still fitting after 10 minutes") is not None
+
+
 def test_the_same_episode_happening_now_is_an_emergency() -> None:
     assert detect_emergency("my brother is having a heart attack right now") is not None
 
