@@ -1,4 +1,4 @@
-"""Does the evidence found fit the question? Age group and what is asked, checked against whole articles.
+"""Does the evidence found fit the question? Age group, subtype and what is asked, checked against whole articles.
 
 `EvidenceCheck` holds what these checks read once per index: each article's age group (from its title and
 question), the words and sentences of the articles evidence came from lately, and how many articles use each
@@ -17,6 +17,7 @@ from service.retrieval.index import LoadedIndex
 from service.triage.acronyms import spellings, typed_acronyms
 from service.triage.asked import Asked, CorpusTerms, EvidenceText, lexically_supported
 from service.triage.lexical_checks import AgeBand, article_band, named_sex, populations, question_band
+from service.triage.subtypes import contrasting_subtypes, named_subtypes
 
 _NOT_PREGNANT = re.compile(r"\b(not|non|isn'?t|isnt)[ -]pregnant\b")
 # Articles whose words and sentences stay read. One MedQuAD article's take 87 KB and reading one again takes
@@ -61,6 +62,13 @@ class EvidenceCheck:
                 fitting.append(p)
         return fitting
 
+    def fitting_subtype(self, question: str, passages: Sequence[Passage]) -> list[Passage] | None:
+        """The passages whose article is not about the opposite form of a thing the question names (a lower GI
+        bleed asked, the upper GI bleeding article found); None when the question names no such subtype."""
+        if not named_subtypes(question):
+            return None
+        return [p for p in passages if not contrasting_subtypes(question, self._heading(p.chunk.article_id))]
+
     def unaddressed(self, question: str, evidence: Sequence[Passage], reading: str | None) -> list[str]:
         """What the question asks that neither the evidence's articles nor the article being read speak of."""
         articles = {p.chunk.article_id for p in evidence} | ({reading} if reading else set())
@@ -95,10 +103,13 @@ class EvidenceCheck:
     def _read_evidence_text(self, article_id: str) -> EvidenceText:
         return EvidenceText.read(self._article_text(article_id))
 
+    def _heading(self, article_id: str) -> str:
+        heading = self.index.articles.headings.get(article_id)
+        return f"{heading[0]}. {heading[1]}" if heading else ""
+
     def _article_text(self, article_id: str) -> str:
         # Read field by field: the corpus terms read every article, which need not be built for that.
-        heading = self.index.articles.headings.get(article_id)
-        head = f"{heading[0]}. {heading[1]}" if heading else ""
+        head = self._heading(article_id)
         rows = self.index.article_rows.get(article_id, [])
         return "\n".join([head, *(self.index.chunks.text(row) for row in rows)])
 

@@ -5,7 +5,7 @@
                                              when the learned emergency model read it)
     Planner.resolve(request)   -> Query      the question with its context, and an emergency's topic
     Planner.retrieve(query)    -> Retrieval, or SearchFailed  (reusing the triage's question vector)
-    Planner.narrow(query)      -> Narrowed   the passages that speak of the population and age group asked about
+    Planner.narrow(query)      -> Narrowed   the passages fitting the population, age group and subtype asked about
     Planner.weigh(query)       -> Outcome    the status, the paragraphs that lead the answer, what may be quoted
 
 `Planner.plan` runs them in this order into an `AnswerPlan`. Only a question in scope, or an emergency, is
@@ -117,7 +117,7 @@ class SearchFailed:
 
 @dataclass(frozen=True)
 class Narrowed:
-    """The retrieval narrowed to passages that speak of the population and age group the question names."""
+    """The retrieval narrowed to passages that speak of the population, age group and subtype the question names."""
 
     retrieval: Retrieval
     populations: tuple[str, ...]  # what the question is about that the evidence must speak of
@@ -309,6 +309,14 @@ class Planner:
             retrieval = replace(retrieval, passages=fitting, summaries=fitting_summaries or [])
             if retrieval.best_citable_similarity < best:
                 wanted = wanted or ["the patient group asked about"]
+        fitting = self.evidence.fitting_subtype(query.question, retrieval.passages)
+        if fitting is not None:
+            # Nor does an article on the other form of the thing asked about: "a lower GI bleed" and the article
+            # on upper gastrointestinal bleeding.
+            fitting_summaries = self.evidence.fitting_subtype(query.question, retrieval.summaries)
+            retrieval = replace(retrieval, passages=fitting, summaries=fitting_summaries or [])
+            if retrieval.best_citable_similarity < best:
+                wanted = wanted or ["the form of the condition asked about"]
         return Narrowed(retrieval, tuple(wanted))
 
     def floor(self, triage: Triage) -> float:

@@ -58,9 +58,11 @@ class PassageRetriever(Protocol):
 
 
 class EvidenceReader(Protocol):
-    """Does the evidence found fit the question (age group, what is asked, rare words found word for word)?"""
+    """Does the evidence found fit the question (age group, subtype, what is asked, rare words found word for word)?"""
 
     def fitting_group(self, question: str, passages: Sequence[Passage]) -> list[Passage] | None: ...
+
+    def fitting_subtype(self, question: str, passages: Sequence[Passage]) -> list[Passage] | None: ...
 
     def unaddressed(self, question: str, evidence: Sequence[Passage], reading: str | None) -> list[str]: ...
 

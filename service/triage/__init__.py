@@ -7,12 +7,15 @@ lists, trained by `python -m evals.train_triage`); `injection`
 (instructions aimed at the system), `scope` (only non-medical tasks and rule changes are out of scope),
 `rule_changes` (attempts to change the service's rules or role),
 `lexical_checks` (does the corpus use the question's terms and speak about its population and age group),
-`asked` (the entity and the facet a question asks for), `personal_details` (names and numbers left out of
+`asked` (the entity and the facet a question asks for), `acronyms` (the names a question types in capitals
+and the words that spell them out), `subtypes` (opposed forms of a thing: upper or lower GI bleeding, acute or
+chronic kidney disease), `personal_details` (names and numbers left out of
 the search), `slips` (slips of the keys in the words that say someone is in trouble now, put back before the
 emergency frame is read), and `words` (the word normalisation they share).
 """
 
 __all__ = [
+    "acronyms",
     "asked",
     "concepts",
     "emergency",
@@ -25,6 +28,7 @@ __all__ = [
     "scope",
     "situation_concepts",
     "slips",
+    "subtypes",
     "symptom_concepts",
     "words",
 ]

@@ -156,6 +156,9 @@ class AnyEvidence:
     def fitting_group(self, question: str, passages: Sequence[Passage]) -> list[Passage] | None:
         return None
 
+    def fitting_subtype(self, question: str, passages: Sequence[Passage]) -> list[Passage] | None:
+        return None
+
     def unaddressed(self, question: str, evidence: Sequence[Passage], reading: str | None) -> list[str]:
         return []
 

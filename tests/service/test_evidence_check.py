@@ -61,3 +61,17 @@ def test_a_question_that_names_no_group_is_not_narrowed(index: LoadedIndex) -> N
     passages = article_passages(index, sorted(index.articles)[0])
 
     assert EvidenceCheck(index).fitting_group("how long for the antibiotics?", passages) is None
+
+
+def test_an_article_on_the_upper_form_of_a_condition_does_not_answer_the_lower(index: LoadedIndex) -> None:
+    require_articles(index, "upper-gi-bleeding")
+    passages = article_passages(index, "upper-gi-bleeding")
+
+    assert EvidenceCheck(index).fitting_subtype("what about a lower GI bleed, same score?", passages) == []
+
+
+def test_an_article_on_the_form_asked_about_answers_it(index: LoadedIndex) -> None:
+    require_articles(index, "upper-gi-bleeding")
+    passages = article_passages(index, "upper-gi-bleeding")
+
+    assert EvidenceCheck(index).fitting_subtype("upper GI bleed on apixaban, when to scope?", passages) == passages

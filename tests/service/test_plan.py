@@ -178,3 +178,16 @@ def test_a_question_above_the_floor_is_searched_as_typed(index: LoadedIndex, emb
 
     assert plan.query is not None
     assert plan.query.question == "is morphine still ok in ACS?"
+
+
+def test_the_other_form_of_the_condition_being_read_about_is_not_answered(
+    index: LoadedIndex, embedder: Embedder
+) -> None:
+    service = AnswerService(index, Retriever(index, embedder))
+    history = [Turn(role="user", content="which score for an upper GI bleed?")]
+    request = FollowupRequest(question="what about a lower GI bleed?", article_id="upper-gi-bleeding", history=history)
+
+    plan = service.plan(request)
+
+    assert plan.outcome.status is AnswerStatus.INSUFFICIENT_EVIDENCE
+    assert all(p.chunk.article_id != "upper-gi-bleeding" for p in plan.outcome.evidence)
