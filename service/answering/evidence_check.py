@@ -9,16 +9,19 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from functools import lru_cache
 
 from service.handoffs import Passage
 from service.retrieval.index import LoadedIndex
 from service.triage.acronyms import spellings, typed_acronyms
-from service.triage.asked import Asked, CorpusTerms, EvidenceText, lexically_supported
+from service.triage.asked import ASKING_WORDS, MIN_CHARS, Asked, CorpusTerms, EvidenceText, lexically_supported
 from service.triage.lexical_checks import AgeBand, article_band, named_sex, populations, question_band
+from service.triage.scope import FOLLOWUP_WORDS, STOPWORDS
 from service.triage.subtypes import contrasting_subtypes, named_subtypes
+from service.triage.words import normalise
 
+_WORD = re.compile(r"[a-z0-9]+")
 _NOT_PREGNANT = re.compile(r"\b(not|non|isn'?t|isnt)[ -]pregnant\b")
 # Articles whose words and sentences stay read. One MedQuAD article's take 87 KB and reading one again takes
 # milliseconds: unbounded, a server that had cited all 5,535 would hold about 480 MB of them.
@@ -68,6 +71,15 @@ class EvidenceCheck:
         if not named_subtypes(question):
             return None
         return [p for p in passages if not contrasting_subtypes(question, self._heading(p.chunk.article_id))]
+
+    def topic_left_behind(self, question: str, left: str, kept: Iterable[str]) -> list[str]:
+        """The question's words that the heading of the article `left` (narrowed away as written for another group
+        or form) names and no heading of the `kept` articles does: "asthma" when "asthma in children under 5"
+        found the adult asthma article and what is left is the bronchiolitis one."""
+        topic = _topic_words(question) & _topic_words(self._heading(left))
+        for article in kept:
+            topic -= _topic_words(self._heading(article))
+        return sorted(topic)
 
     def unaddressed(self, question: str, evidence: Sequence[Passage], reading: str | None) -> list[str]:
         """What the question asks that neither the evidence's articles nor the article being read speak of."""
@@ -130,6 +142,21 @@ class EvidenceCheck:
             readers = (article_band(*heading), named_sex(" ".join(heading))) if heading else (AgeBand(), None)
             self._readers[article_id] = readers
         return readers
+
+
+def _topic_words(text: str) -> set[str]:
+    """What a text is about, as words: not how it asks, nor whom it is about (those are narrowed on already)."""
+    words = set(_WORD.findall(normalise(text)))
+    return {
+        w.removesuffix("s")
+        for w in words
+        if len(w) >= MIN_CHARS
+        and not w.isdigit()
+        and w not in STOPWORDS
+        and w not in FOLLOWUP_WORDS
+        and w not in ASKING_WORDS
+        and not populations(w)
+    }
 
 
 def _after_acronym(question: str, acronym: str, long_form: str) -> str:

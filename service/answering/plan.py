@@ -291,6 +291,7 @@ class Planner:
         return Outcome(AnswerStatus.ANSWERED, compose=True, evidence=(*evidence, *narrowed.retrieval.summaries))
 
     def narrow(self, query: Query, retrieval: Retrieval) -> Narrowed:
+        found = retrieval
         best = retrieval.best_citable_similarity
         wanted = sorted(populations(query.question))
         if wanted:
@@ -317,7 +318,20 @@ class Planner:
             retrieval = replace(retrieval, passages=fitting, summaries=fitting_summaries or [])
             if retrieval.best_citable_similarity < best:
                 wanted = wanted or ["the form of the condition asked about"]
+        if self._topic_left_behind(query.question, found, retrieval):
+            # The article on what was asked was for another group or form; the rest is about other things.
+            retrieval = replace(retrieval, passages=[], summaries=[])
+            wanted = wanted or ["the patient group asked about"]
         return Narrowed(retrieval, tuple(wanted))
+
+    def _topic_left_behind(self, question: str, found: Retrieval, kept: Retrieval) -> bool:
+        """The best passage found was narrowed away, and its article's heading names what the question asks about
+        while no article kept among the passages to cite does."""
+        best = next((p for p in found.passages if p.chunk.cited_claim), None)
+        if best is None or any(p.chunk.article_id == best.chunk.article_id for p in kept.passages):
+            return False
+        citable = [p.chunk.article_id for p in kept.passages if p.chunk.cited_claim][:DEFAULT_MAX_CITATIONS]
+        return bool(self.evidence.topic_left_behind(question, best.chunk.article_id, set(citable)))
 
     def floor(self, triage: Triage) -> float:
         """The similarity below which the best citable passage is not evidence for this question."""

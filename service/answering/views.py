@@ -7,7 +7,7 @@ pass a small fake of any of them, and mypy checks the fake against the Protocol 
 
 from __future__ import annotations
 
-from collections.abc import Container, Mapping, Sequence
+from collections.abc import Container, Iterable, Mapping, Sequence
 from typing import Protocol
 
 from ingest.embedding import Vectors
@@ -63,6 +63,8 @@ class EvidenceReader(Protocol):
     def fitting_group(self, question: str, passages: Sequence[Passage]) -> list[Passage] | None: ...
 
     def fitting_subtype(self, question: str, passages: Sequence[Passage]) -> list[Passage] | None: ...
+
+    def topic_left_behind(self, question: str, left: str, kept: Iterable[str]) -> list[str]: ...
 
     def unaddressed(self, question: str, evidence: Sequence[Passage], reading: str | None) -> list[str]: ...
 

@@ -39,7 +39,7 @@ _SENTENCE = re.compile(r"(?<=[.;!?])\s+|\n+")
 SPECIFIC_SHARE = 0.12
 MIN_CHARS = 4
 # Words that say what is asked, not about what: the facet is read from them, they are never the entity.
-_ASKING = frozenset(
+ASKING_WORDS = frozenset(
     """
     dose doses dosing dosage loading maintenance regimen starting start much mg mcg micrograms units rate long
     duration days weeks months hours course treat treatment therapy manage management give given use used
@@ -205,7 +205,7 @@ class CorpusTerms:
         """A word few articles use (a drug, a condition, a subtype), and which the corpus does use."""
         if len(word) < MIN_CHARS or word.isdigit() or word in STOPWORDS or word in FOLLOWUP_WORDS:
             return False
-        if word in _ASKING or word in self.common or is_generic_medical_word(word):
+        if word in ASKING_WORDS or word in self.common or is_generic_medical_word(word):
             return False
         used = self.articles_using(word)
         return 0 < used <= max(1, SPECIFIC_SHARE * self.article_count)
@@ -289,7 +289,7 @@ class Asked:
                 and not w.isdigit()
                 and w not in STOPWORDS
                 and w not in FOLLOWUP_WORDS
-                and w not in _ASKING
+                and w not in ASKING_WORDS
                 and (w not in corpus.common or is_generic_medical_word(w))
             )
         )

@@ -14,7 +14,7 @@ answer must then satisfy, whatever the composer chose:
 from __future__ import annotations
 
 import string
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -158,6 +158,9 @@ class AnyEvidence:
 
     def fitting_subtype(self, question: str, passages: Sequence[Passage]) -> list[Passage] | None:
         return None
+
+    def topic_left_behind(self, question: str, left: str, kept: Iterable[str]) -> list[str]:
+        return []
 
     def unaddressed(self, question: str, evidence: Sequence[Passage], reading: str | None) -> list[str]:
         return []

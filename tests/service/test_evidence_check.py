@@ -75,3 +75,19 @@ def test_an_article_on_the_form_asked_about_answers_it(index: LoadedIndex) -> No
     passages = article_passages(index, "upper-gi-bleeding")
 
     assert EvidenceCheck(index).fitting_subtype("upper GI bleed on apixaban, when to scope?", passages) == passages
+
+
+def test_a_topic_only_the_article_narrowed_away_names_is_left_behind(index: LoadedIndex) -> None:
+    require_articles(index, "acute-asthma-adults", "bronchiolitis-infants")
+    check = EvidenceCheck(index)
+
+    left = check.topic_left_behind("asthma in children under 5", "acute-asthma-adults", {"bronchiolitis-infants"})
+
+    assert left == ["asthma"]
+
+
+def test_whom_a_question_is_about_is_not_its_topic(index: LoadedIndex) -> None:
+    require_articles(index, "uncomplicated-uti-women", "acute-asthma-adults")
+    check = EvidenceCheck(index)
+
+    assert check.topic_left_behind("and in women?", "uncomplicated-uti-women", {"acute-asthma-adults"}) == []

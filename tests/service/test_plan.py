@@ -191,3 +191,14 @@ def test_the_other_form_of_the_condition_being_read_about_is_not_answered(
 
     assert plan.outcome.status is AnswerStatus.INSUFFICIENT_EVIDENCE
     assert all(p.chunk.article_id != "upper-gi-bleeding" for p in plan.outcome.evidence)
+
+
+def test_a_condition_whose_article_is_for_another_age_group_is_not_answered_from_other_articles(
+    index: LoadedIndex, embedder: Embedder
+) -> None:
+    # The asthma article is for adults; the bronchiolitis article fits the age but is about something else.
+    plan = AnswerService(index, Retriever(index, embedder)).plan(
+        FollowupRequest(question="management of asthma in children under 5")
+    )
+
+    assert plan.outcome.status is AnswerStatus.INSUFFICIENT_EVIDENCE
