@@ -18,7 +18,7 @@ from service.triage.acronyms import spellings, typed_acronyms
 from service.triage.asked import ASKING_WORDS, MIN_CHARS, Asked, CorpusTerms, EvidenceText, lexically_supported
 from service.triage.lexical_checks import AgeBand, article_band, named_sex, populations, question_band
 from service.triage.scope import FOLLOWUP_WORDS, STOPWORDS
-from service.triage.subtypes import contrasting_subtypes, named_subtypes
+from service.triage.subtypes import contrasting_subtypes, named_subtypes, negates_a_thing
 from service.triage.words import normalise
 
 _WORD = re.compile(r"[a-z0-9]+")
@@ -67,10 +67,16 @@ class EvidenceCheck:
 
     def fitting_subtype(self, question: str, passages: Sequence[Passage]) -> list[Passage] | None:
         """The passages whose article is not about the opposite form of a thing the question names (a lower GI
-        bleed asked, the upper GI bleeding article found); None when the question names no such subtype."""
-        if not named_subtypes(question):
+        bleed asked, the upper GI bleeding article found), or that speak of the form asked about themselves
+        ("acute kidney injury" in the chronic kidney disease article); None when the question names no subtype."""
+        if not named_subtypes(question) and not negates_a_thing(question):
             return None
-        return [p for p in passages if not contrasting_subtypes(question, self._heading(p.chunk.article_id))]
+        return [
+            p
+            for p in passages
+            if not contrasting_subtypes(question, self._heading(p.chunk.article_id))
+            or not contrasting_subtypes(question, f"{self._heading(p.chunk.article_id)} {p.chunk.text}")
+        ]
 
     def topic_left_behind(self, question: str, left: str, kept: Iterable[str]) -> list[str]:
         """The question's words that the heading of the article `left` (narrowed away as written for another group

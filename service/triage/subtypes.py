@@ -14,7 +14,7 @@ import re
 
 from service.triage.words import normalise
 
-__all__ = ["contrasting_subtypes", "named_subtypes"]
+__all__ = ["contrasting_subtypes", "named_subtypes", "negates_a_thing"]
 
 # Qualifiers that exclude each other, each spelling to the one the pair is written with.
 _OPPOSED: tuple[tuple[str, str], ...] = (
@@ -39,6 +39,9 @@ _QUALIFIER = "|".join(sorted((re.escape(q) for q in [*_OPPOSITE, *_SPELLINGS]), 
 # or lower GI" both forms of the same thing.
 _SUBTYPE = re.compile(rf"\b({_QUALIFIER}) (?=(?:(?:or|and|vs|versus|nor) (?:{_QUALIFIER}) )?([a-z0-9]+)\b)")
 
+# "non-cancer", "non-diabetic": the thing named, denied.
+_NEGATED = re.compile(r"\bnon ([a-z]{4,})\b")
+
 
 def named_subtypes(text: str) -> set[tuple[str, str]]:
     """The (qualifier, thing) pairs a text names: {("lower", "gastrointestinal")} for "a lower GI bleed"."""
@@ -51,13 +54,24 @@ def named_subtypes(text: str) -> set[tuple[str, str]]:
 
 def contrasting_subtypes(question: str, about: str) -> list[str]:
     """The subtypes the question asks about ("lower gastrointestinal") whose opposite `about` (an article's title
-    and question) names instead: an article on the other form of the thing."""
+    and question) names instead: an article on the other form of the thing. "Non-cancer pain" is the opposite
+    of the "cancer pain" an article is about."""
     asked = named_subtypes(question)
     written = named_subtypes(about)
-    return sorted(
+    contrasts = {
         f"{qualifier} {thing}"
         for qualifier, thing in asked
         if (_OPPOSITE[qualifier], thing) in written
         and (qualifier, thing) not in written
         and (_OPPOSITE[qualifier], thing) not in asked
-    )
+    }
+    about_words = set(normalise(about).split())
+    for negated in _NEGATED.findall(normalise(question)):
+        if negated in about_words and f"non {negated}" not in normalise(about):
+            contrasts.add(f"non {negated}")
+    return sorted(contrasts)
+
+
+def negates_a_thing(text: str) -> bool:
+    """The text names a thing denied ("non-cancer pain")."""
+    return bool(_NEGATED.search(normalise(text)))

@@ -91,3 +91,13 @@ def test_whom_a_question_is_about_is_not_its_topic(index: LoadedIndex) -> None:
     check = EvidenceCheck(index)
 
     assert check.topic_left_behind("and in women?", "uncomplicated-uti-women", {"acute-asthma-adults"}) == []
+
+
+def test_a_passage_that_speaks_of_the_form_asked_about_answers_it_whatever_its_article(index: LoadedIndex) -> None:
+    require_articles(index, "metformin-ckd")
+    passages = article_passages(index, "metformin-ckd")
+
+    fitting = EvidenceCheck(index).fitting_subtype("metformin in acute kidney injury?", passages)
+
+    assert fitting
+    assert all("acute kidney injury" in p.chunk.text for p in fitting)

@@ -36,3 +36,13 @@ def test_hyphenated_and_american_spellings_name_the_same_subtype() -> None:
 
 def test_a_question_naming_both_forms_contrasts_with_neither() -> None:
     assert contrasting_subtypes("is upper or lower GI bleeding more common?", UPPER_GI) == []
+
+
+def test_a_thing_denied_contrasts_with_an_article_about_it() -> None:
+    heading = "How should opioids be used for cancer pain?"
+    assert contrasting_subtypes("what about chronic non-cancer back pain?", heading) == ["non cancer"]
+
+
+def test_a_thing_denied_in_both_does_not_contrast() -> None:
+    heading = "Treatment of uncomplicated lower urinary tract infection in non-pregnant women"
+    assert contrasting_subtypes("first line in non-pregnant women?", heading) == []
