@@ -245,7 +245,7 @@ def lexically_supported(question: str, corpus: CorpusTerms, passages: Sequence[s
     rare = {w for w in words if 0 < corpus.stem_articles.get(_stem(w), 0) <= RARE_ARTICLES}
     # One rare word alone is a mention, not a name: "migraine" in a passage listing a seizure's mimics does
     # not answer how migraine is prevented. A name is two rare words ("Lund and Browder", "Cairo-Bishop") or
-    # a word typed as one: an acronym or a word with a digit ("PERC", "CURB-65").
+    # a word typed as one: an acronym or a word with a number ("PERC", "CURB-65", "curb 65").
     if not rare or (len(rare) < 2 and not _TYPED_AS_A_NAME.search(question)):
         return False
     for text in passages:
@@ -258,7 +258,7 @@ def lexically_supported(question: str, corpus: CorpusTerms, passages: Sequence[s
 
 # A word used by at most this many articles names something particular (a score, a rule, a trial).
 RARE_ARTICLES = 2
-_TYPED_AS_A_NAME = re.compile(r"\b([A-Z]{2,}[a-z]?|[A-Za-z]+-?\d+[A-Za-z]*)\b")
+_TYPED_AS_A_NAME = re.compile(r"\b([A-Z]{2,}[a-z]?|[A-Za-z]+[- ]?\d+[A-Za-z]*)\b")
 
 
 @dataclass(frozen=True)

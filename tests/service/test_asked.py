@@ -62,6 +62,12 @@ def test_a_rare_named_rule_found_word_for_word_is_lexical_support() -> None:
     assert lexically_supported("PERC rule criteria?", corpus, ["The PERC rule rules out PE when all eight criteria"])
 
 
+def test_a_named_score_typed_in_lower_case_with_its_number_apart_is_lexical_support() -> None:
+    text = "CURB-65 scores confusion, urea, respiratory rate, blood pressure and age 65 or over."
+    corpus = CorpusTerms.build([*ARTICLES, text])
+    assert lexically_supported("wat are the curb 65 criteria", corpus, [text])
+
+
 def test_common_words_alone_are_no_lexical_support() -> None:
     assert not lexically_supported("what are the criteria?", CORPUS, ARTICLES)
 
