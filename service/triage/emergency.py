@@ -293,7 +293,7 @@ def read_frame(question: str, *, weak_cues: bool = True) -> Frame:
 
 def _frame(question: str, text: str, concepts: frozenset[str], weak_cues: bool) -> Frame:
     """`read_frame` from the question's corrected text and concepts, when the caller has them already."""
-    asking = "?" in question or bool(_INTERROGATIVE.search(text))
+    asking = "?" in question or bool(_INTERROGATIVE.search(text)) or _lists_topics(text)
     if not _PUNCTUATION.search(question):
         # Typed without punctuation, a case's findings run together ("r leg cold white pulseless 2h cant move
         # toes"): the clinical concepts it names stand for the findings commas would have separated.
@@ -306,6 +306,18 @@ def _frame(question: str, text: str, concepts: frozenset[str], weak_cues: bool) 
 
 
 _PUNCTUATION = re.compile(r"[,;+.?!]")
+# What a clinician's terse topic list asks for ("anaphylaxis, adrenaline dose, repeat interval"): a list of what
+# to look up, not of a patient's findings.
+_MANAGEMENT_TOPIC = re.compile(
+    r"\b(dose|doses|dosing|timing|threshold|thresholds|interval|choice|choices|first line|second line|duration|"
+    r"target|targets|regimen|criteria|indications|management|options|monitoring|investigations|work ?up|"
+    r"protocol|guideline|guidelines|pathway|algorithm|differentials?|ddx)\b"
+)
+
+
+def _lists_topics(text: str) -> bool:
+    """A topic list: it names what it asks about and holds no case (no number, no age, sex or observation)."""
+    return bool(_MANAGEMENT_TOPIC.search(text)) and not re.search(r"\d", text) and not _CASE.search(text)
 
 
 @lru_cache(maxsize=1)

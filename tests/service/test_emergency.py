@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from service.triage.emergency import detect_emergency, guidance, observations
-from service.triage.red_flags import BODY_SYSTEMS, PRESENTATIONS
+from service.triage.emergency import detect_emergency, guidance, observations, read_frame
+from service.triage.red_flags import BODY_SYSTEMS, PRESENTATIONS, Kind
 
 # One presentation per body system, each in a voice of its own.
 BY_SYSTEM = {
@@ -67,6 +67,21 @@ def test_a_correctly_spelt_ordinary_word_is_never_read_as_a_symptom_typo() -> No
 
 def test_a_past_episode_is_a_question_not_an_emergency() -> None:
     assert detect_emergency("my brother had a heart attack two years ago, can he take ibuprofen?") is None
+
+
+def test_a_clinicians_topic_list_is_not_a_case() -> None:
+    assert detect_emergency("febrile neutropenia - antibiotic choice and timing", weak_cues=False) is None
+
+
+def test_a_topic_list_does_not_speak_of_a_present_situation_for_the_learned_model() -> None:
+    frame = read_frame("anaphylaxis, adrenaline dose, repeat interval", weak_cues=False)
+    assert not frame.allows(Kind.SYMPTOM)
+
+
+def test_a_case_listing_observations_beside_a_management_word_is_still_a_case() -> None:
+    # Guard: numbers and observations make a case, whatever it asks.
+    frame = read_frame("72F, RR 28, BP 84/50, sepsis, antibiotics timing", weak_cues=False)
+    assert frame.allows(Kind.SYMPTOM)
 
 
 def test_what_someone_can_still_do_after_a_past_episode_is_a_question() -> None:
