@@ -102,7 +102,7 @@ class EvidenceCheck:
         articles = list(dict.fromkeys(p.chunk.article_id for p in passages))[:SPELLING_ARTICLES]
         texts = [self._evidence_text(i) for i in articles]
         expanded = question
-        for acronym in typed_acronyms(question, shorthand=True):
+        for acronym in typed_acronyms(question, shorthand=True, two_letters=True):
             found = sum((spellings(acronym, t.tokens) for t in texts), Counter[tuple[str, ...]]())
             run, count = found.most_common(1)[0] if found else ((), 0)
             if count >= SPELLING_REPEATS:

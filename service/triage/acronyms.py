@@ -21,19 +21,23 @@ from service.triage.scope import STOPWORDS, is_generic_medical_word
 # Three to eight capitals or digits, starting with a letter, standing alone; a trailing lower-case "s" is
 # a plural ("DOACs").
 _ACRONYM = re.compile(r"(?<![A-Za-z0-9])([A-Z][A-Z0-9]{2,7})s?(?![A-Za-z0-9])")
+# Two capitals too ("PE", "AF"): as common as chance letters, so only where the articles spell them out often.
+_SHORT_ACRONYM = re.compile(r"(?<![A-Za-z0-9])([A-Z][A-Z0-9]{1,7})s?(?![A-Za-z0-9])")
 # Beyond this share of capitals among its letters the question is shouted, not abbreviated.
 SHOUTED_SHARE = 0.5
 # A word this long may be a compound that gives more than its initial letter ("gastrointestinal": g, i).
 COMPOUND_CHARS = 8
 
 
-def typed_acronyms(question: str, *, shorthand: bool = False) -> list[str]:
+def typed_acronyms(question: str, *, shorthand: bool = False, two_letters: bool = False) -> list[str]:
     """The question's acronyms, lower case, in question order, leaving out general medical shorthand
-    ("ICU", "MRI") unless `shorthand`; none when the question is typed in capitals."""
+    ("ICU", "MRI") unless `shorthand`, and two-letter ones ("PE") unless `two_letters`; none when the
+    question is typed in capitals."""
     letters = [c for c in question if c.isalpha()]
     if not letters or sum(c.isupper() for c in letters) > SHOUTED_SHARE * len(letters):
         return []
-    found = (m.group(1).lower() for m in _ACRONYM.finditer(question))
+    pattern = _SHORT_ACRONYM if two_letters else _ACRONYM
+    found = (m.group(1).lower() for m in pattern.finditer(question))
     return [a for a in dict.fromkeys(found) if shorthand or not is_generic_medical_word(a)]
 
 

@@ -88,3 +88,8 @@ def test_a_specific_term_typed_as_an_acronym_is_addressed_by_evidence_that_spell
 
     assert "mscc" in Asked.read("red flags for MSCC?", corpus).terms
     assert Asked.read("red flags for MSCC?", corpus).unaddressed([spelt]) == []
+
+
+def test_two_capitals_are_an_acronym_only_when_asked_for() -> None:
+    assert typed_acronyms("what is the treatment of massive PE") == []
+    assert typed_acronyms("what is the treatment of massive PE", shorthand=True, two_letters=True) == ["pe"]

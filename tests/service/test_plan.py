@@ -171,6 +171,16 @@ def test_an_acronym_below_the_floor_is_searched_again_spelt_out_in_the_corpus_wo
     assert plan.outcome.status is AnswerStatus.ANSWERED
 
 
+def test_a_two_letter_acronym_below_the_floor_is_spelt_out_too(index: LoadedIndex, embedder: Embedder) -> None:
+    plan = AnswerService(index, Retriever(index, embedder)).plan(
+        FollowupRequest(question="what is the treatment of massive PE")
+    )
+
+    assert plan.query is not None
+    assert "PE (pulmonary embolism)" in plan.query.question
+    assert plan.outcome.status is AnswerStatus.ANSWERED
+
+
 def test_a_question_above_the_floor_is_searched_as_typed(index: LoadedIndex, embedder: Embedder) -> None:
     plan = AnswerService(index, Retriever(index, embedder)).plan(
         FollowupRequest(question="is morphine still ok in ACS?")
