@@ -69,6 +69,15 @@ def test_a_past_episode_is_a_question_not_an_emergency() -> None:
     assert detect_emergency("my brother had a heart attack two years ago, can he take ibuprofen?") is None
 
 
+def test_a_count_of_tablets_taken_at_once_is_an_overdose() -> None:
+    emergency = detect_emergency("I have taken 40 paracetamol tablets this morning")
+    assert emergency is not None and emergency.flag == "possible overdose"
+
+
+def test_a_daily_count_of_tablets_is_a_regimen_not_an_overdose() -> None:
+    assert detect_emergency("is 8 tablets of paracetamol a day ok for my back pain") is None
+
+
 def test_a_clinicians_topic_list_is_not_a_case() -> None:
     assert detect_emergency("febrile neutropenia - antibiotic choice and timing", weak_cues=False) is None
 
