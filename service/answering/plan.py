@@ -29,8 +29,8 @@ from service.retrieval.query import resolve_query
 from service.retrieval.retriever import Retrieval
 from service.schema import AnswerBlock, AnswerStatus, Audience, BlockKind, FollowupRequest
 from service.triage.emergency import Emergency, detect_emergency
-from service.triage.emergency import guidance as emergency_guidance
 from service.triage.emergency_model import EmergencyModel, speaks_of_a_present_situation
+from service.triage.guidance import guidance as emergency_guidance
 from service.triage.injection import contains_injection, strip_injection
 from service.triage.lexical_checks import RecognisedWords, populations
 from service.triage.personal_details import strip_personal_details

@@ -2,16 +2,16 @@
 
 All are lexical and deterministic but one. `emergency` (presentations by body system from `red_flags`, over
 the concept lexicon of `symptom_concepts` and `situation_concepts` read by `concepts`, and a generic acuity
-layer); `emergency_model` (the learned second opinion over the question's embedding, for wordings no table
-lists, trained by `python -m evals.train_triage`); `injection`
-(instructions aimed at the system), `scope` (only non-medical tasks and rule changes are out of scope),
-`rule_changes` (attempts to change the service's rules or role),
+layer); `guidance` (what leads an emergency's answer, for a patient or a clinician); `emergency_model` (the
+learned second opinion over the question's embedding, for wordings no table lists, trained by
+`python -m evals.train_triage`); `injection` (instructions aimed at the system), `scope` (only non-medical tasks
+and rule changes are out of scope), `rule_changes` (attempts to change the service's rules or role),
 `lexical_checks` (does the corpus use the question's terms and speak about its population and age group),
 `asked` (the entity and the facet a question asks for), `acronyms` (the names a question types in capitals
 and the words that spell them out), `subtypes` (opposed forms of a thing: upper or lower GI bleeding, acute or
-chronic kidney disease), `personal_details` (names and numbers left out of
-the search), `slips` (slips of the keys in the words that say someone is in trouble now, put back before the
-emergency frame is read), and `words` (the word normalisation they share).
+chronic kidney disease), `personal_details` (names and numbers left out of the search), `slips` (slips of the
+keys in the words that say someone is in trouble now, put back before the emergency frame is read), and
+`words` (the word normalisation they share).
 """
 
 __all__ = [
@@ -20,6 +20,7 @@ __all__ = [
     "concepts",
     "emergency",
     "emergency_model",
+    "guidance",
     "injection",
     "lexical_checks",
     "personal_details",

@@ -111,32 +111,6 @@ _AGE_YO = re.compile(r"\b(\d{1,3})\s*(yo|y o|yr old|year old|years old)\b|\b(\d{
 _PREGNANT = re.compile(r"\b(\d{1,2})\s*(weeks|wks|w)\s*(pregnant|gestation|along)\b|\b\d{2}\s*40\b")
 
 
-EMERGENCY_GUIDANCE = {
-    "patient": (
-        "**This may be an emergency. Call emergency services now (for example 911, 112 or 999), or go to the "
-        "nearest emergency department. Do not wait for an online answer.**"
-    ),
-    "patient-suicide": (
-        "**If you are thinking about ending your life or hurting yourself, you are not alone and help is "
-        "available now. Call emergency services now (for example 911, 112 or 999) or a crisis line (in the US "
-        "call or text 988; in the UK and Ireland call Samaritans on 116 123), or go to the nearest emergency "
-        "department. If you can, stay with someone you trust.**"
-    ),
-    # The learned model cannot tell a crisis from another emergency: a patient gets both ways to help.
-    "patient-unnamed": (
-        "**This may be an emergency. Call emergency services now (for example 911, 112 or 999), or go to the "
-        "nearest emergency department. Do not wait for an online answer. If you are thinking about ending your "
-        "life or hurting yourself, a crisis line can help now (in the US call or text 988; in the UK and Ireland "
-        "call Samaritans on 116 123).**"
-    ),
-    "clinician": (
-        "**The question describes a possible emergency ({flag}). Treat it as one: call emergency services or "
-        "the resuscitation team now and follow local emergency protocols; the information below does not "
-        "replace them.**"
-    ),
-}
-
-
 @dataclass(frozen=True)
 class Emergency:
     flag: str
@@ -147,19 +121,6 @@ class Emergency:
     advice: str = ""
     # Found by the learned model (`service.triage.emergency_model`), which cannot tell which emergency.
     semantic: bool = False
-
-
-def guidance(emergency: Emergency, patient: bool) -> str:
-    """What leads the answer: for a patient, call for help (a crisis line for suicide) and what to do while
-    help comes; for a clinician, the presentation named."""
-    if not patient:
-        return EMERGENCY_GUIDANCE["clinician"].format(flag=emergency.flag.removeprefix("urgent: "))
-    if emergency.suicide:
-        return EMERGENCY_GUIDANCE["patient-suicide"]
-    if emergency.semantic:
-        return EMERGENCY_GUIDANCE["patient-unnamed"]
-    line = EMERGENCY_GUIDANCE["patient"]
-    return f"{line} {emergency.advice}" if emergency.advice else line
 
 
 @dataclass(frozen=True)
@@ -292,6 +253,28 @@ def detect_emergency(question: str, *, weak_cues: bool = True) -> Emergency | No
     if frame.allows(Kind.SYMPTOM):
         return acuity(concepts)
     return None
+
+
+# How someone asks for information about a person's care rather than reports what is happening to them: "how much
+# paracetamol can my 4 year old have", "is it normal for my dad to be muddled after his operation", "which blood
+# thinner is best for my dad". Read only for the learned model, whose flags follow the voice ("my dad") as much as
+# the trouble; the presentation tables read the trouble itself. The request must lead the question: "my 3 day old
+# is bringing up green sick, is that normal?" reports first.
+_INFORMATION_REQUEST = re.compile(
+    r"^((hi|hello|ok|okay|so|and|but|please|quick question) )*"
+    r"(how (much|many|long|often|soon|common|likely)|which [a-z]+|is it (normal|common|usual|safe|ok|okay)|"
+    r"is that (normal|common|usual)|can (i|we|he|she|they|my [a-z]+) (take|have|use|get|give|be given|go)|"
+    r"should (i|we|he|she|they|my [a-z]+) (be on|take|have|use|get|stop|start|keep|go)|"
+    r"what should (i|we) do to (stop|prevent|help|reduce)|how (do|can|should|would) (i|we) (know|tell|stop|prevent|"
+    r"help|get|find|complain|book|reduce)|what (is|are) the (best|usual|normal|right)|"
+    r"do (i|we|they|he|she) (need|have) to|does (he|she|it|my [a-z]+) need)\b"
+)
+
+
+def asks_for_information(question: str) -> bool:
+    """The question asks about someone's care in a form that seeks information, with nothing said to happen now."""
+    text = _frame_slips().correct(normalise(question))
+    return bool(_INFORMATION_REQUEST.search(text)) and not _PRESENT.search(text)
 
 
 def read_frame(question: str, *, weak_cues: bool = True) -> Frame:

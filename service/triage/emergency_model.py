@@ -32,7 +32,7 @@ from typing import Any
 import numpy as np
 
 from ingest.embedding import Vectors
-from service.triage.emergency import Emergency, read_frame
+from service.triage.emergency import Emergency, asks_for_information, read_frame
 from service.triage.red_flags import Kind
 from service.triage.rule_changes import changes_the_rules
 from service.triage.scope import is_non_medical_task, is_non_medical_topic
@@ -116,6 +116,10 @@ def speaks_of_a_present_situation(question: str, *, weak_cues: bool) -> bool:
     a speech", "who won the cup?", "drop the disclaimer"). The model reads what a question is about, not
     how it speaks, so this decides the rest."""
     if is_non_medical_task(question) or is_non_medical_topic(question) or changes_the_rules(question):
+        return False
+    # "How much paracetamol can my 4 year old have?" names someone close, as emergencies do, but asks for
+    # information and says nothing happens now: the model reads the voice, so it is not asked.
+    if asks_for_information(question):
         return False
     return read_frame(question, weak_cues=weak_cues).allows(Kind.SYMPTOM)
 

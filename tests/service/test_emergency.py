@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from service.triage.emergency import detect_emergency, guidance, observations, read_frame
+from service.triage.emergency import detect_emergency, observations, read_frame
+from service.triage.guidance import guidance
 from service.triage.red_flags import BODY_SYSTEMS, PRESENTATIONS, Kind
 
 # One presentation per body system, each in a voice of its own.

@@ -12,7 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from ingest.embedding import Embedder
-from service.triage.emergency import EMERGENCY_GUIDANCE, detect_emergency, guidance
+from service.triage.emergency import detect_emergency
 from service.triage.emergency_model import (
     SEMANTIC_FLAG,
     EmergencyModel,
@@ -20,6 +20,7 @@ from service.triage.emergency_model import (
     load_emergency_model,
     speaks_of_a_present_situation,
 )
+from service.triage.guidance import EMERGENCY_GUIDANCE, guidance
 
 # Lay words the presentation tables do not read as an emergency: a sting, swollen lips, a croaky voice.
 UNLISTED_EMERGENCY = "my son got stung and now his lips are huge and he sounds croaky"
@@ -63,6 +64,23 @@ def test_the_gate_keeps_teaching_tasks_rule_changes_and_histories_from_the_model
 
 def test_the_gate_lets_a_present_situation_through() -> None:
     assert speaks_of_a_present_situation(UNLISTED_EMERGENCY, weak_cues=True)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "how much paracetamol can my 4 year old have for ear pain",
+        "is it normal for my dad to be a bit muddled after his operation",
+        "which blood thinner is best for my dad with AF",
+    ],
+)
+def test_the_gate_keeps_requests_for_information_about_someone_close_from_the_model(question: str) -> None:
+    assert not speaks_of_a_present_situation(question, weak_cues=False)
+
+
+def test_a_request_for_information_about_something_happening_now_still_reaches_the_model() -> None:
+    question = "is it normal to cough up this much blood, about a cupful just now"
+    assert speaks_of_a_present_situation(question, weak_cues=True)
 
 
 def test_another_embedding_model_gets_no_model_and_a_warning(caplog: pytest.LogCaptureFixture) -> None:

@@ -10,7 +10,8 @@ from service.answering import wording
 from service.answering.markdown import MARKER, escape_markdown, markdown_fragments, render_markdown, unescape_markdown
 from service.answering.plan import guidance_blocks
 from service.schema import AnswerBlock, Audience, BlockKind, Filters
-from service.triage.emergency import Emergency, guidance
+from service.triage.emergency import Emergency
+from service.triage.guidance import guidance
 from service.triage.red_flags import PRESENTATIONS
 
 

@@ -121,7 +121,7 @@ def test_the_retrieve_step_reuses_the_vector_triage_embedded(index: LoadedIndex,
 
 # Reads a little like a paediatric emergency to the learned model: above its threshold for a question alone,
 # below its threshold for a question inside a conversation.
-DOSING_QUESTION = "how much ibuprofen can my 2 year old have for her ear infection"
+DOSING_QUESTION = "my son's ear infection, he is 2, ibuprofen dose please"
 
 
 def test_the_learned_model_flags_the_dosing_question_asked_alone(index: LoadedIndex, embedder: Embedder) -> None:
