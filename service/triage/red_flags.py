@@ -144,6 +144,7 @@ PRESENTATIONS: tuple[Presentation, ...] = (
     ),
     Presentation("possible heart attack", "chest", "heart_attack", C, _ACS),
     Presentation("possible pulmonary embolism", "chest", "chest_pain|breathless + clot_risk|haemoptysis", S),
+    Presentation("massive haemoptysis", "chest", "haemoptysis + bleeding_uncontrolled|breathless_severe|shock", S),
     Presentation(
         "palpitations with collapse", "chest", "palpitations + shock|chest_pain|breathless_severe|unresponsive", S
     ),

@@ -86,7 +86,8 @@ SYMPTOMS: dict[str, str] = {
     "bleeding_uncontrolled": (
         "big load of blood|load of blood|brisk loss|ongoing loss|ebl|pulsatile|pulsatile bleeding|oozing|"
         "bleeding not stop|blood not stop|not stop bleeding|bleeding heavily|heavy bleeding|bleeding a lot|"
-        "lot of blood|lots of blood|loads of blood|so much blood|pool of blood|soaking|soaked|spurting|gushing|"
+        "lot of blood|lots of blood|loads of blood|so much blood|this much blood|cupful|cup of blood|mouthful of blood|"
+        "mouthfuls of blood|pool of blood|soaking|soaked|spurting|gushing|"
         "pouring|clots the size|massive bleed|major bleed|uncontrolled bleeding|bleeding out|bleeding everywhere"
     ),
     "shock": (

@@ -70,6 +70,15 @@ def test_a_past_episode_is_a_question_not_an_emergency() -> None:
     assert detect_emergency("my brother had a heart attack two years ago, can he take ibuprofen?") is None
 
 
+def test_a_large_amount_of_blood_coughed_up_is_massive_haemoptysis() -> None:
+    emergency = detect_emergency("is it normal to cough up this much blood, about a cupful just now")
+    assert emergency is not None and emergency.flag == "massive haemoptysis"
+
+
+def test_a_streak_of_blood_in_phlegm_is_not_massive_haemoptysis() -> None:
+    assert detect_emergency("i coughed up a small streak of blood with my phlegm this morning, should i worry") is None
+
+
 def test_a_count_of_tablets_taken_at_once_is_an_overdose() -> None:
     emergency = detect_emergency("I have taken 40 paracetamol tablets this morning")
     assert emergency is not None and emergency.flag == "possible overdose"
