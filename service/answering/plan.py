@@ -32,6 +32,7 @@ from service.triage.emergency import Emergency, detect_emergency
 from service.triage.emergency_model import EmergencyModel, speaks_of_a_present_situation
 from service.triage.guidance import guidance as emergency_guidance
 from service.triage.injection import contains_injection, strip_injection
+from service.triage.lay_terms import in_clinical_words
 from service.triage.lexical_checks import RecognisedWords, populations
 from service.triage.personal_details import strip_personal_details
 from service.triage.rule_changes import changes_the_rules
@@ -217,6 +218,12 @@ class Planner:
         question = request.question if screening.blank else screening.question
         reading = triage.reading.question if triage.reading else None
         query = resolve_query(request.model_copy(update={"question": question}), reading)
+        clinical = in_clinical_words(query.question)
+        if clinical != query.question:
+            # Lay words searched with the articles' words for them: "on blood thinners (anticoagulant)".
+            query = query.model_copy(
+                update={"question": clinical, "text": query.text.replace(query.question, clinical)}
+            )
         if triage.emergency is not None and triage.emergency.topic:
             # Search for what helps in this emergency, in the corpus's words, along with the question's.
             query = query.model_copy(update={"text": f"{triage.emergency.topic}: {query.text}"})

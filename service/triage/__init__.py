@@ -9,7 +9,8 @@ and rule changes are out of scope), `rule_changes` (attempts to change the servi
 `lexical_checks` (does the corpus use the question's terms and speak about its population and age group),
 `asked` (the entity and the facet a question asks for), `acronyms` (the names a question types in capitals
 and the words that spell them out), `subtypes` (opposed forms of a thing: upper or lower GI bleeding, acute or
-chronic kidney disease), `personal_details` (names and numbers left out of the search), `slips` (slips of the
+chronic kidney disease), `lay_terms` (patients' words for clinical things: "blood thinners" for anticoagulant),
+`personal_details` (names and numbers left out of the search), `slips` (slips of the
 keys in the words that say someone is in trouble now, put back before the emergency frame is read), and
 `words` (the word normalisation they share).
 """
@@ -22,6 +23,7 @@ __all__ = [
     "emergency_model",
     "guidance",
     "injection",
+    "lay_terms",
     "lexical_checks",
     "personal_details",
     "red_flags",

@@ -30,6 +30,7 @@ from itertools import takewhile
 import Stemmer
 
 from service.triage.acronyms import spells_out, typed_acronyms
+from service.triage.lay_terms import CLINICAL_WORDS
 from service.triage.scope import FOLLOWUP_WORDS, STOPWORDS, is_generic_medical_word
 from service.triage.words import normalise
 
@@ -346,7 +347,7 @@ RELATED: dict[str, tuple[str, ...]] = {
 def _spoken_of(term: str, words: frozenset[str], stems: frozenset[str] | None, *, by_class: bool = True) -> bool:
     if term in words or (stems is not None and _stem(term) in stems):
         return True
-    if any(other in words for other in RELATED.get(term, ())):
+    if any(other in words for other in (*RELATED.get(term, ()), *CLINICAL_WORDS.get(term, ()))):
         return True
     classes = drug_classes(term) if by_class else set()
     if classes and any(classes & drug_classes(w) for w in words):

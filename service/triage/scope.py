@@ -24,6 +24,7 @@ import re
 from collections.abc import Container, Iterable
 from enum import StrEnum
 
+from service.triage.lay_terms import is_lay_medical
 from service.triage.words import normalise
 
 
@@ -271,7 +272,7 @@ def is_non_medical_topic(question: str) -> bool:
     "swallowed a battery from the car key"): what happened to someone is a medical question, whatever it
     happened beside."""
     words = content_words(question)
-    if has_medical_word(words) or _INJURY.search(normalise(question)):
+    if has_medical_word(words) or _INJURY.search(normalise(question)) or is_lay_medical(question):
         return False
     return any(word in _GENERAL for word in words)
 
@@ -298,7 +299,7 @@ def assess_scope(question: str, vocabulary: Container[str], has_context: bool) -
     text = normalise(question)
     words = content_words(question)
     # An injury ("the dog bit him") is a medical question whatever words the corpus lacks.
-    medical = has_medical_word(words) or bool(_INJURY.search(text))
+    medical = has_medical_word(words) or bool(_INJURY.search(text)) or is_lay_medical(question)
     if _TASK.search(text) or (is_non_medical_topic(question) and not (has_context and _SAFETY.search(text))):
         return Scope.OUT
     if medical:

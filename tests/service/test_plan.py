@@ -212,3 +212,13 @@ def test_a_condition_whose_article_is_for_another_age_group_is_not_answered_from
     )
 
     assert plan.outcome.status is AnswerStatus.INSUFFICIENT_EVIDENCE
+
+
+def test_a_question_in_lay_words_is_searched_in_the_articles_words_too(index: LoadedIndex, embedder: Embedder) -> None:
+    plan = AnswerService(index, Retriever(index, embedder)).plan(
+        FollowupRequest(question="how long will my mum be on blood thinners after her clot", audience=Audience.PATIENT)
+    )
+
+    assert plan.query is not None
+    assert "(anticoagulant)" in plan.query.question
+    assert plan.outcome.status is AnswerStatus.ANSWERED

@@ -162,3 +162,8 @@ def test_whether_an_everyday_thing_is_safe_inside_a_conversation_asks_about_the_
 
 def test_an_everyday_topic_inside_a_conversation_without_asking_about_safety_stays_out_of_scope() -> None:
     assert assess_scope("any tips for a job interview", CORPUS_WORDS, has_context=True) is Scope.OUT
+
+
+def test_a_question_in_lay_words_alone_is_medical() -> None:
+    question = "is it normal for my dad to be a bit muddled after his operation"
+    assert assess_scope(question, CORPUS_WORDS, has_context=False) is Scope.IN
