@@ -255,26 +255,23 @@ def detect_emergency(question: str, *, weak_cues: bool = True) -> Emergency | No
     return None
 
 
-# How someone asks for information about a person's care rather than reports what is happening to them: "how much
-# paracetamol can my 4 year old have", "is it normal for my dad to be muddled after his operation", "which blood
-# thinner is best for my dad". Read only for the learned model, whose flags follow the voice ("my dad") as much as
-# the trouble; the presentation tables read the trouble itself. The request must lead the question: "my 3 day old
-# is bringing up green sick, is that normal?" reports first.
-_INFORMATION_REQUEST = re.compile(
-    r"^((hi|hello|ok|okay|so|and|but|please|quick question) )*"
-    r"(how (much|many|long|often|soon|common|likely)|which [a-z]+|is it (normal|common|usual|safe|ok|okay)|"
-    r"is that (normal|common|usual)|can (i|we|he|she|they|my [a-z]+) (take|have|use|get|give|be given|go)|"
-    r"should (i|we|he|she|they|my [a-z]+) (be on|take|have|use|get|stop|start|keep|go)|"
-    r"what should (i|we) do to (stop|prevent|help|reduce)|how (do|can|should|would) (i|we) (know|tell|stop|prevent|"
-    r"help|get|find|complain|book|reduce)|what (is|are) the (best|usual|normal|right)|"
-    r"do (i|we|they|he|she) (need|have) to|does (he|she|it|my [a-z]+) need)\b"
+# A clause that opens with a question word: "..., what tablets will he be on", not "thrown up what looks like".
+_CLAUSE_QUESTION = re.compile(
+    r"(^|[,.;:!]|\s-)\s*(what|which|when|how|why|who|should|can|could|is|are|does|do|would|will|any)\b"
 )
+# Someone unable to do something now ("can't get up", "won't wake"): a present state, however the question asks.
+_UNABLE = re.compile(r"\b(cant|can t|cannot|wont|won t|unable|not able|isnt|is not|doesnt|does not)\b")
 
 
 def asks_for_information(question: str) -> bool:
-    """The question asks about someone's care in a form that seeks information, with nothing said to happen now."""
+    """The question asks (a "?" or a clause opening with a question word) and says nothing happens now: no
+    present word ("now", "just", "suddenly", "this morning"...) and nobody unable to do something. "My husband
+    had a heart attack, what tablets will he be on?" asks for information. Read only for the learned model,
+    whose flags follow the voice ("my husband") as much as the trouble; the presentation tables read the
+    trouble itself."""
     text = _frame_slips().correct(normalise(question))
-    return bool(_INFORMATION_REQUEST.search(text)) and not _PRESENT.search(text)
+    asking = "?" in question or bool(_CLAUSE_QUESTION.search(question.lower()))
+    return asking and not _PRESENT.search(text) and not _UNABLE.search(text)
 
 
 def read_frame(question: str, *, weak_cues: bool = True) -> Frame:

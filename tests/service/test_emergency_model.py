@@ -72,10 +72,20 @@ def test_the_gate_lets_a_present_situation_through() -> None:
         "how much paracetamol can my 4 year old have for ear pain",
         "is it normal for my dad to be a bit muddled after his operation",
         "which blood thinner is best for my dad with AF",
+        "my husband had a heart attack, what tablets will he be on",
     ],
 )
 def test_the_gate_keeps_requests_for_information_about_someone_close_from_the_model(question: str) -> None:
     assert not speaks_of_a_present_situation(question, weak_cues=False)
+
+
+def test_someone_unable_to_do_something_is_a_present_situation_however_it_is_asked() -> None:
+    question = "my dad can't get up after a fall, his hip hurts and his leg is turned out, should I move him"
+    assert speaks_of_a_present_situation(question, weak_cues=True)
+
+
+def test_a_question_word_inside_a_description_does_not_make_it_a_request_for_information() -> None:
+    assert speaks_of_a_present_situation("I've thrown up what looks like coffee grounds three times", weak_cues=True)
 
 
 def test_a_request_for_information_about_something_happening_now_still_reaches_the_model() -> None:
