@@ -1,7 +1,8 @@
 """Is a question medical at all? A small lexicon, word-shape rules and the corpus vocabulary; no model.
 
 Only two kinds of request are out of scope: a non-medical task (write a cover letter, an SQL query, a
-recipe; general knowledge such as sports results or travel) and an attempt to change the service's rules
+recipe; general knowledge such as sports results or travel; the administration of care, such as opening times
+or a complaint) and an attempt to change the service's rules
 (`service.triage.rule_changes`), which `service.triage.emergency` strips, leaving nothing to answer. A medical
 question the corpus cannot answer is not out of scope: it gets insufficient_evidence, with what the corpus does
 cover. An injury ("the dog bit him") is medical, whatever everyday words surround it.
@@ -225,6 +226,10 @@ _TASK = re.compile(
     r"|\b(python|javascript|sql|excel|bash) (script|code|query|macro)\b|\bin bullet points\b"
     r"|\b(write|sign) me (a )?prescription\b|\bprescribe (for )?me personally\b|\byou d prescribe me\b"
     r"|\b(running|training|workout|exercise|study|revision) plan\b|\bexplain how .{1,40} works\b"
+    # The administration of care, not a medical question: opening times, complaints, sick notes, a good hospital.
+    r"|\b(opening (times|hours)|what time does .{1,40} (open|close)|visiting (hours|times)|phone number (for|of)|"
+    r"(make|file|raise|put in) a complaint|complain about|sick note|fit note|"
+    r"recommend (me )?a (good )?(hospital|doctor|gp|clinic|dentist|surgeon|consultant|physio))\b"
 )
 # What a non-medical task is read from, for service.triage.slips to put their words' slips back.
 TASK_PATTERNS: tuple[re.Pattern[str], ...] = (_TASK,)

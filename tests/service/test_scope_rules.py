@@ -167,3 +167,12 @@ def test_an_everyday_topic_inside_a_conversation_without_asking_about_safety_sta
 def test_a_question_in_lay_words_alone_is_medical() -> None:
     question = "is it normal for my dad to be a bit muddled after his operation"
     assert assess_scope(question, CORPUS_WORDS, has_context=False) is Scope.IN
+
+
+def test_the_administration_of_care_is_a_non_medical_task() -> None:
+    assert is_non_medical_task("what time does my GP surgery open on saturday")
+    assert is_non_medical_task("how do i get a sick note for work")
+
+
+def test_when_a_symptom_appears_is_a_medical_question_not_an_opening_time() -> None:
+    assert not is_non_medical_task("what time does the rash usually appear in chickenpox")
