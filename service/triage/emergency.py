@@ -43,7 +43,7 @@ _CASE = re.compile(
 )
 _INTERROGATIVE = re.compile(
     r"^\s*(what|which|when|how|why|who|should|can|could|is|are|does|do|would|will|any)\b|\b(tell me|give me|explain|"
-    r"list|describe|what|which|how (to|do|should|much|long|often)|when (do|should))\b",
+    r"list|describe|what|which|how (to|do|should|much|long|often|quickly|soon|fast|urgently)|when (do|should))\b",
     re.I,
 )
 # "IM adrenaline" is a route, not "I'm".
@@ -299,13 +299,21 @@ _PUNCTUATION = re.compile(r"[,;+.?!]")
 _MANAGEMENT_TOPIC = re.compile(
     r"\b(dose|doses|dosing|timing|threshold|thresholds|interval|choice|choices|first line|second line|duration|"
     r"target|targets|regimen|criteria|indications|management|options|monitoring|investigations|work ?up|"
-    r"protocol|guideline|guidelines|pathway|algorithm|differentials?|ddx)\b"
+    r"protocol|guideline|guidelines|pathway|algorithm|differentials?|ddx|"
+    # "<treatment> for <condition>" asks which treatment: "antibiotics for febrile neutropenia with...".
+    r"(antibiotics?|abx|analgesia|painkillers|fluids|anticoagulation|prophylaxis|treatment) for)\b"
 )
 
 
 def _lists_topics(text: str) -> bool:
-    """A topic list: it names what it asks about and holds no case (no number, no age, sex or observation)."""
-    return bool(_MANAGEMENT_TOPIC.search(text)) and not re.search(r"\d", text) and not _CASE.search(text)
+    """A topic list: it names what it asks about and holds no case (no number, no age, sex or observation, nothing
+    said to happen now)."""
+    return (
+        bool(_MANAGEMENT_TOPIC.search(text))
+        and not re.search(r"\d", text)
+        and not _CASE.search(text)
+        and not _PRESENT.search(text)
+    )
 
 
 @lru_cache(maxsize=1)

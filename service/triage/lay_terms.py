@@ -50,6 +50,8 @@ LAY_TERMS: dict[str, str] = {
     r"puffers?|blue inhaler": "salbutamol inhaler",
     r"brown inhaler|preventer inhaler": "inhaled corticosteroid",
     r"sleeping tablets?|sleeping pills?": "hypnotic",
+    # Clinicians' shorthand the articles write out.
+    r"c diff|cdiff|c dif": "Clostridioides difficile",
 }
 _PATTERNS = [(re.compile(rf"\b({lay})\b"), clinical) for lay, clinical in LAY_TERMS.items()]
 

@@ -92,6 +92,21 @@ def test_a_clinicians_topic_list_is_not_a_case() -> None:
     assert detect_emergency("febrile neutropenia - antibiotic choice and timing", weak_cues=False) is None
 
 
+def test_a_clinicians_question_on_timing_is_not_a_case() -> None:
+    assert detect_emergency("febrile neutropenia, how quickly do antibiotics need to start", weak_cues=False) is None
+
+
+def test_a_treatment_asked_for_a_condition_is_not_a_case() -> None:
+    question = "antibiotics for febrile neutropenia with penicillin anaphylaxis"
+    assert detect_emergency(question, weak_cues=False) is None
+
+
+def test_a_case_on_treatment_that_turns_worse_now_is_still_a_case() -> None:
+    # Guard: a present word keeps a list of findings a case, whatever treatment it names.
+    question = "febrile neutropenic on chemo, on antibiotics for pneumonia, now hypotensive and confused"
+    assert detect_emergency(question, weak_cues=False) is not None
+
+
 def test_a_topic_list_does_not_speak_of_a_present_situation_for_the_learned_model() -> None:
     frame = read_frame("anaphylaxis, adrenaline dose, repeat interval", weak_cues=False)
     assert not frame.allows(Kind.SYMPTOM)

@@ -29,3 +29,7 @@ def test_everyday_words_are_not_lay_medical_words() -> None:
 
 def test_a_lay_word_is_spoken_of_by_its_clinical_words() -> None:
     assert CLINICAL_WORDS["thinners"] == ("anticoagulant",)
+
+
+def test_clinicians_shorthand_is_written_out() -> None:
+    assert in_clinical_words("first line treatment of C diff infection").endswith("(Clostridioides difficile)")
