@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 import Stemmer
 
-from service.triage.asked import DRUG_CLASSES, drug_classes
+from service.triage.drug_classes import DRUG_CLASSES, drug_classes
 from service.triage.scope import FOLLOWUP_WORDS, STOPWORDS, is_generic_medical_word
 from service.triage.words import deletions, fold_sounds, normalise
 
