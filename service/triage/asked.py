@@ -210,6 +210,8 @@ class Asked:
     acronyms: tuple[str, ...] = ()
     # A term typed short ("clopi") and the drug the corpus names with it ("clopidogrel"), whose class counts.
     drugs_typed_short: tuple[tuple[str, str], ...] = ()
+    # Which dose is asked: "maintenance" or "loading" (a single dose answers neither the other), or None.
+    dose_kind: str | None = None
 
     @classmethod
     def read(cls, question: str, corpus: CorpusTerms) -> Asked:
@@ -233,7 +235,10 @@ class Asked:
             )
         )
         acronyms = tuple(typed_acronyms(question))
-        return cls(terms=terms, facet=facet, anchors=anchors, acronyms=acronyms, drugs_typed_short=short)
+        kind = next((k for k in _DOSE_KINDS if re.search(rf"\b{k}\b", text)), None) if facet is Facet.DOSE else None
+        return cls(
+            terms=terms, facet=facet, anchors=anchors, acronyms=acronyms, drugs_typed_short=short, dose_kind=kind
+        )
 
     @staticmethod
     def _spelt_out(acronym: str, evidence: Sequence[EvidenceText]) -> bool:
@@ -258,14 +263,28 @@ class Asked:
             return missing
         for item in evidence:
             for sentence, facets in item.sentences:
-                if self.facet in facets and (
-                    # A dose or duration given for one drug of a class answers for the class ("what steroid
-                    # dose?"), not for another drug of it: an aspirin dose is no ticagrelor dose.
-                    not self.anchors
-                    or any(_spoken_of(t, sentence, None, by_class=names_a_class(t)) for t in self.anchors)
+                if (
+                    self.facet in facets
+                    and (
+                        # A dose or duration given for one drug of a class answers for the class ("what steroid
+                        # dose?"), not for another drug of it: an aspirin dose is no ticagrelor dose.
+                        not self.anchors
+                        or any(_spoken_of(t, sentence, None, by_class=names_a_class(t)) for t in self.anchors)
+                    )
+                    and (self.dose_kind is None or sentence & _DOSE_KINDS[self.dose_kind])
                 ):
                     return []
-        return [self.facet.value]
+        return [f"{self.dose_kind} {self.facet.value}" if self.dose_kind else self.facet.value]
+
+
+# The words a sentence gives a maintenance or a loading dose with: "300 mg loading then 75 mg daily". A single dose
+# over 20 minutes is neither the maintenance dose asked ("what's the magnesium maintenance dose?") nor proof of one.
+_DOSE_KINDS: dict[str, frozenset[str]] = {
+    "maintenance": frozenset(
+        "maintenance daily day days weekly hourly hour infusion continuous continue continued thereafter then".split()
+    ),
+    "loading": frozenset("loading load bolus stat initial initially single once immediately start".split()),
+}
 
 
 # Clinical words and the everyday or general words passages use for the same thing.

@@ -20,7 +20,7 @@ def evidence(*texts: str) -> list[EvidenceText]:
 
 def test_a_dose_asked_of_a_drug_the_evidence_names_but_never_doses_is_unaddressed() -> None:
     asked = Asked.read("what's the ticagrelor maintenance dose?", CORPUS)
-    assert asked.unaddressed(evidence(ARTICLES[0])) == ["dose"]
+    assert asked.unaddressed(evidence(ARTICLES[0])) == ["maintenance dose"]
 
 
 def test_a_dose_the_evidence_gives_is_addressed() -> None:
@@ -83,7 +83,7 @@ def test_a_word_typed_as_an_acronym_is_lexical_support() -> None:
 
 def test_a_dose_of_another_drug_of_the_class_does_not_answer_a_dose_question() -> None:
     asked = Asked.read("what's the ticagrelor maintenance dose?", CORPUS)
-    assert asked.unaddressed(evidence("Give aspirin 75 mg daily after a stent.")) == ["dose"]
+    assert asked.unaddressed(evidence("Give aspirin 75 mg daily after a stent.")) == ["maintenance dose"]
 
 
 def test_a_dose_of_a_drug_of_the_class_answers_a_dose_asked_of_the_class() -> None:
@@ -110,3 +110,13 @@ def test_an_everyday_activity_the_evidence_speaks_of_is_addressed() -> None:
 def test_going_back_to_work_is_asked_but_whether_a_drug_works_is_not() -> None:
     assert "work" in Asked.read("when can she go back to work after pneumonia?", CORPUS).terms
     assert "work" not in Asked.read("does amoxicillin work for otitis media?", CORPUS).terms
+
+
+def test_a_loading_dose_asked_is_not_answered_by_a_daily_dose() -> None:
+    asked = Asked.read("warfarin loading regimen for a new start?", CORPUS)
+    assert asked.unaddressed(evidence("Warfarin is continued at 3 mg daily, adjusted to the INR.")) == ["loading dose"]
+
+
+def test_a_maintenance_dose_asked_is_answered_by_the_dose_given_daily() -> None:
+    asked = Asked.read("aspirin maintenance dose after PCI?", CORPUS)
+    assert asked.unaddressed(evidence("Give aspirin 300 mg loading then 75 mg daily after PCI.")) == []
