@@ -250,7 +250,9 @@ def detect_emergency(question: str, *, weak_cues: bool = True) -> Emergency | No
     for presentation, groups in _MOST_SPECIFIC_FIRST:
         if all(group & concepts for group in groups) and frame.allows(presentation.kind):
             return _emergency(presentation, concepts)
-    if frame.allows(Kind.SYMPTOM):
+    if frame.allows(Kind.SYMPTOM) and not asks_for_information(question):
+        # The generic layer reads what no table names, as the learned model does: not a request for information
+        # in which nothing happens now ("what can help my grandad who gets confused in hospital?").
         return acuity(concepts)
     return None
 

@@ -92,6 +92,15 @@ def test_a_clinicians_topic_list_is_not_a_case() -> None:
     assert detect_emergency("febrile neutropenia - antibiotic choice and timing", weak_cues=False) is None
 
 
+def test_the_acuity_layer_does_not_read_a_request_for_information() -> None:
+    assert detect_emergency("what can help my grandad who gets confused in hospital", weak_cues=False) is None
+
+
+def test_the_acuity_layer_reads_confusion_happening_now() -> None:
+    # Guard: the same confusion, said to happen now.
+    assert detect_emergency("my grandad is suddenly confused and drowsy now, what do we do?") is not None
+
+
 def test_a_clinicians_question_on_timing_is_not_a_case() -> None:
     assert detect_emergency("febrile neutropenia, how quickly do antibiotics need to start", weak_cues=False) is None
 
