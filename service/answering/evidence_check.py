@@ -16,6 +16,7 @@ from service.handoffs import Passage
 from service.retrieval.index import LoadedIndex
 from service.triage.acronyms import spellings, typed_acronyms
 from service.triage.asked import ASKING_WORDS, MIN_CHARS, Asked, CorpusTerms, EvidenceText, lexically_supported
+from service.triage.lay_terms import as_typed
 from service.triage.lexical_checks import AgeBand, article_band, named_sex, populations, question_band
 from service.triage.scope import FOLLOWUP_WORDS, STOPWORDS
 from service.triage.subtypes import contrasting_subtypes, named_subtypes, negates_a_thing
@@ -82,7 +83,7 @@ class EvidenceCheck:
         """The question's words that the heading of the article `left` (narrowed away as written for another group
         or form) names and no heading of the `kept` articles does: "asthma" when "asthma in children under 5"
         found the adult asthma article and what is left is the bronchiolitis one."""
-        topic = _topic_words(question) & _topic_words(self._heading(left))
+        topic = _topic_words(as_typed(question)) & _topic_words(self._heading(left))
         for article in kept:
             topic -= _topic_words(self._heading(article))
         return sorted(topic)
@@ -90,11 +91,13 @@ class EvidenceCheck:
     def unaddressed(self, question: str, evidence: Sequence[Passage], reading: str | None) -> list[str]:
         """What the question asks that neither the evidence's articles nor the article being read speak of."""
         articles = {p.chunk.article_id for p in evidence} | ({reading} if reading else set())
-        return Asked.read(question, self.corpus).unaddressed([self._evidence_text(i) for i in sorted(articles)])
+        texts = [self._evidence_text(i) for i in sorted(articles)]
+        return Asked.read(as_typed(question), self.corpus).unaddressed(texts)
 
     def supported(self, question: str, passages: Sequence[Passage]) -> bool:
         """The question's rare corpus words all occur in one citable passage (see asked.lexically_supported)."""
-        return lexically_supported(question, self.corpus, [p.chunk.text for p in passages if p.chunk.cited_claim][:5])
+        cited = [p.chunk.text for p in passages if p.chunk.cited_claim][:5]
+        return lexically_supported(as_typed(question), self.corpus, cited)
 
     def spelt_out(self, question: str, passages: Sequence[Passage]) -> str:
         """The question with each acronym it types followed by the words that spell it out in the articles

@@ -218,7 +218,7 @@ class Planner:
         question = request.question if screening.blank else screening.question
         reading = triage.reading.question if triage.reading else None
         query = resolve_query(request.model_copy(update={"question": question}), reading)
-        clinical = in_clinical_words(query.question)
+        clinical = in_clinical_words(query.question, known=self.index.words)
         if clinical != query.question:
             # Lay words searched with the articles' words for them: "on blood thinners (anticoagulant)".
             query = query.model_copy(

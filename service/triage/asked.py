@@ -234,6 +234,8 @@ class Asked:
                 and (w not in corpus.common or is_generic_medical_word(w))
             )
         )
+        # A lay word anchors by its clinical words too: "blood thinners" by "anticoagulant".
+        anchors += tuple(c for w in words for c in CLINICAL_WORDS.get(w, ()) if c not in anchors)
         acronyms = tuple(typed_acronyms(question))
         kind = next((k for k in _DOSE_KINDS if re.search(rf"\b{k}\b", text)), None) if facet is Facet.DOSE else None
         return cls(

@@ -16,10 +16,11 @@ One table, of the everyday health words of consumer health vocabularies; not fit
 from __future__ import annotations
 
 import re
+from collections.abc import Container
 
 from service.triage.words import normalise
 
-__all__ = ["CLINICAL_WORDS", "LAY_TERMS", "in_clinical_words", "is_lay_medical"]
+__all__ = ["CLINICAL_WORDS", "LAY_TERMS", "as_typed", "in_clinical_words", "is_lay_medical"]
 
 # Lay phrase (normalised, as a regular expression over words) -> the clinical words articles use for it.
 LAY_TERMS: dict[str, str] = {
@@ -54,6 +55,7 @@ LAY_TERMS: dict[str, str] = {
     r"c diff|cdiff|c dif": "Clostridioides difficile",
 }
 _PATTERNS = [(re.compile(rf"\b({lay})\b"), clinical) for lay, clinical in LAY_TERMS.items()]
+_CLINICAL = frozenset(LAY_TERMS.values())
 
 # Each single lay word and the clinical words that speak of it: "thinners" is spoken of by "anticoagulant".
 CLINICAL_WORDS: dict[str, tuple[str, ...]] = {}
@@ -69,10 +71,26 @@ def is_lay_medical(text: str) -> bool:
     return any(pattern.search(normalised) for pattern, _ in _PATTERNS)
 
 
-def in_clinical_words(question: str) -> str:
+def in_clinical_words(question: str, known: Container[str] | None = None) -> str:
     """The question with each lay phrase followed by the clinical words for it: "how long on blood thinners
-    (anticoagulant) after her clot?". Unchanged when it uses none; the question's own words are kept."""
+    (anticoagulant) after her clot?". Unchanged when it uses none; the question's own words are kept. With
+    `known` (the corpus's words), only clinical words the corpus uses are added: others cannot help the search."""
     normalised = normalise(question)
     added = [clinical for pattern, clinical in _PATTERNS if pattern.search(normalised)]
-    missing = [c for c in dict.fromkeys(added) if normalise(c) not in normalised]
+    missing = [
+        c
+        for c in dict.fromkeys(added)
+        if normalise(c) not in normalised and (known is None or all(w in known for w in normalise(c).split()))
+    ]
     return f"{question} ({', '.join(missing)})" if missing else question
+
+
+def as_typed(question: str) -> str:
+    """The question without the clinical words `in_clinical_words` added: they help the search find the passage,
+    but they are not what was asked, so the checks on what was asked read the question as typed ("gout flare"
+    asks nothing about an "exacerbation")."""
+    opening = question.rfind(" (")
+    if opening < 0 or not question.endswith(")"):
+        return question
+    added = question[opening + 2 : -1].split(", ")
+    return question[:opening] if all(a in _CLINICAL for a in added) else question

@@ -120,3 +120,8 @@ def test_a_loading_dose_asked_is_not_answered_by_a_daily_dose() -> None:
 def test_a_maintenance_dose_asked_is_answered_by_the_dose_given_daily() -> None:
     asked = Asked.read("aspirin maintenance dose after PCI?", CORPUS)
     assert asked.unaddressed(evidence("Give aspirin 300 mg loading then 75 mg daily after PCI.")) == []
+
+
+def test_a_lay_word_anchors_a_facet_by_its_clinical_word() -> None:
+    asked = Asked.read("how long will my mum be on blood thinners after her clot", CORPUS)
+    assert asked.unaddressed(evidence("Anticoagulant treatment lasts at least 3 months.")) == []

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from service.triage.lay_terms import CLINICAL_WORDS, in_clinical_words, is_lay_medical
+from service.triage.lay_terms import CLINICAL_WORDS, as_typed, in_clinical_words, is_lay_medical
 
 
 def test_a_lay_phrase_is_followed_by_the_clinical_words_for_it() -> None:
@@ -33,3 +33,17 @@ def test_a_lay_word_is_spoken_of_by_its_clinical_words() -> None:
 
 def test_clinicians_shorthand_is_written_out() -> None:
     assert in_clinical_words("first line treatment of C diff infection").endswith("(Clostridioides difficile)")
+
+
+def test_the_clinical_words_added_are_taken_off_again_for_the_checks_on_what_was_asked() -> None:
+    question = "What dose of colchicine is used for a gout flare?"
+    assert as_typed(in_clinical_words(question)) == question
+
+
+def test_a_bracket_the_user_typed_is_kept() -> None:
+    assert as_typed("nitrates in ACS (acute coronary syndrome)?") == "nitrates in ACS (acute coronary syndrome)?"
+
+
+def test_only_clinical_words_the_corpus_uses_are_added() -> None:
+    question = "tranexamic acid for heavy periods"
+    assert in_clinical_words(question, known={"tranexamic", "acid"}) == question
