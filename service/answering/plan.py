@@ -3,7 +3,7 @@
     screen(question)           -> Screening  the question without personal details and injected instructions
     Planner.triage(request)    -> Triage     emergency, scope, the article being read (and the question's vector,
                                              when the learned emergency model read it)
-    Planner.resolve(request)   -> Query      the question with its context, and an emergency's topic
+    Planner.resolve(request)   -> Query      the question with its context, lay words' clinical words, emergency topic
     Planner.retrieve(query)    -> Retrieval, or SearchFailed  (reusing the triage's question vector)
     Planner.narrow(query)      -> Narrowed   the passages fitting the population, age group and subtype asked about
     Planner.weigh(query)       -> Outcome    the status, the paragraphs that lead the answer, what may be quoted
