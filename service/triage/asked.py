@@ -65,6 +65,8 @@ _EVERYDAY = frozenset(
     job jobs cost costs price insurance pet pets cat cats dog dogs
     """.split()
 )
+# Everyday words that name a population or a thing: "school-age children", "a driver mutation".
+_NOT_EVERYDAY = re.compile(r"\b(school|college) (age|aged|children|child|kids)\b|\bdriver (mutations?|genes?)\b")
 # "back to work" asks about work; "does it work?" does not.
 _AT_WORK = re.compile(
     r"\b(back to|return to|returning to|off|time off|sick note for|fit for) work\b"
@@ -217,7 +219,9 @@ class Asked:
     def read(cls, question: str, corpus: CorpusTerms) -> Asked:
         text = normalise(question)
         words = _WORD.findall(text)
-        everyday = [w for w in words if w in _EVERYDAY] + (["work"] if _AT_WORK.search(text) else [])
+        plain = _NOT_EVERYDAY.sub(" ", text)
+        everyday = [w for w in words if w in _EVERYDAY and re.search(rf"\b{w}\b", plain)]
+        everyday += ["work"] if _AT_WORK.search(text) else []
         terms = tuple(dict.fromkeys([*(w for w in words if corpus.is_specific(w)), *everyday]))
         short = tuple((t, drug) for t in terms if not drug_classes(t) and (drug := corpus.drug_typed_as(t)))
         facet = next((f for f, pattern in _FACETS.items() if pattern.search(text)), None)

@@ -125,3 +125,8 @@ def test_a_maintenance_dose_asked_is_answered_by_the_dose_given_daily() -> None:
 def test_a_lay_word_anchors_a_facet_by_its_clinical_word() -> None:
     asked = Asked.read("how long will my mum be on blood thinners after her clot", CORPUS)
     assert asked.unaddressed(evidence("Anticoagulant treatment lasts at least 3 months.")) == []
+
+
+def test_an_everyday_word_that_names_a_population_is_not_asked_as_everyday_life() -> None:
+    assert "school" not in Asked.read("amoxicillin dose for school-age children with otitis", CORPUS).terms
+    assert "school" in Asked.read("when can he go back to school after otitis", CORPUS).terms
