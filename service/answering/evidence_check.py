@@ -15,10 +15,9 @@ from functools import lru_cache
 from service.handoffs import Passage
 from service.retrieval.index import LoadedIndex
 from service.triage.acronyms import spellings, typed_acronyms
-from service.triage.asked import ASKING_WORDS, MIN_CHARS, Asked, CorpusTerms, EvidenceText, lexically_supported
+from service.triage.asked import Asked, CorpusTerms, EvidenceText, is_content_word, lexically_supported
 from service.triage.lay_terms import as_typed
 from service.triage.lexical_checks import AgeBand, article_band, named_sex, populations, question_band
-from service.triage.scope import FOLLOWUP_WORDS, STOPWORDS
 from service.triage.subtypes import contrasting_subtypes, named_subtypes, negates_a_thing
 from service.triage.words import normalise
 
@@ -156,16 +155,7 @@ class EvidenceCheck:
 def _topic_words(text: str) -> set[str]:
     """What a text is about, as words: not how it asks, nor whom it is about (those are narrowed on already)."""
     words = set(_WORD.findall(normalise(text)))
-    return {
-        w.removesuffix("s")
-        for w in words
-        if len(w) >= MIN_CHARS
-        and not w.isdigit()
-        and w not in STOPWORDS
-        and w not in FOLLOWUP_WORDS
-        and w not in ASKING_WORDS
-        and not populations(w)
-    }
+    return {w.removesuffix("s") for w in words if is_content_word(w) and not populations(w)}
 
 
 def _after_acronym(question: str, acronym: str, long_form: str) -> str:

@@ -309,22 +309,20 @@ class Planner:
                 summaries=[p for p in retrieval.summaries if self._covers(p, wanted)],
             )
             best = retrieval.best_citable_similarity
-        fitting = self.evidence.fitting_group(query.question, retrieval.passages)
-        if fitting is not None:
-            # Evidence from an article written for another age group or sex (or for non-pregnant women) does not
-            # answer a question about this one, unless the passage itself speaks of the group asked about.
-            fitting_summaries = self.evidence.fitting_group(query.question, retrieval.summaries)
-            retrieval = replace(retrieval, passages=fitting, summaries=fitting_summaries or [])
-            if retrieval.best_citable_similarity < best:
-                wanted = wanted or ["the patient group asked about"]
-        fitting = self.evidence.fitting_subtype(query.question, retrieval.passages)
-        if fitting is not None:
-            # Nor does an article on the other form of the thing asked about: "a lower GI bleed" and the article
-            # on upper gastrointestinal bleeding.
-            fitting_summaries = self.evidence.fitting_subtype(query.question, retrieval.summaries)
-            retrieval = replace(retrieval, passages=fitting, summaries=fitting_summaries or [])
-            if retrieval.best_citable_similarity < best:
-                wanted = wanted or ["the form of the condition asked about"]
+        # Evidence from an article written for another age group or sex (or for non-pregnant women), or on the other
+        # form of the thing asked about ("a lower GI bleed" and the upper GI bleeding article), does not answer the
+        # question, unless the passage itself speaks of the group or form asked about.
+        for fitting_of, label in (
+            (self.evidence.fitting_group, "the patient group asked about"),
+            (self.evidence.fitting_subtype, "the form of the condition asked about"),
+        ):
+            fitting = fitting_of(query.question, retrieval.passages)
+            if fitting is not None:
+                retrieval = replace(
+                    retrieval, passages=fitting, summaries=fitting_of(query.question, retrieval.summaries) or []
+                )
+                if retrieval.best_citable_similarity < best:
+                    wanted = wanted or [label]
         if self._topic_left_behind(query.question, found, retrieval):
             # The article on what was asked was for another group or form; the rest is about other things.
             retrieval = replace(retrieval, passages=[], summaries=[])

@@ -202,6 +202,18 @@ RARE_ARTICLES = 2
 _TYPED_AS_A_NAME = re.compile(r"\b([A-Z]{2,}[a-z]?|[A-Za-z]+[- ]?\d+[A-Za-z]*)\b")
 
 
+def is_content_word(word: str) -> bool:
+    """A word that says what a question is about: not a function word, a follow-up word, a number, or a word that
+    says what is asked ("dose", "first line")."""
+    return (
+        len(word) >= MIN_CHARS
+        and not word.isdigit()
+        and word not in STOPWORDS
+        and word not in FOLLOWUP_WORDS
+        and word not in ASKING_WORDS
+    )
+
+
 @dataclass(frozen=True)
 class Asked:
     terms: tuple[str, ...]
@@ -228,14 +240,7 @@ class Asked:
         # Ordinary words ("keep it going") anchor nothing: then any sentence giving the facet will do.
         anchors = tuple(
             dict.fromkeys(
-                w
-                for w in words
-                if len(w) >= MIN_CHARS
-                and not w.isdigit()
-                and w not in STOPWORDS
-                and w not in FOLLOWUP_WORDS
-                and w not in ASKING_WORDS
-                and (w not in corpus.common or is_generic_medical_word(w))
+                w for w in words if is_content_word(w) and (w not in corpus.common or is_generic_medical_word(w))
             )
         )
         # A lay word anchors by its clinical words too: "blood thinners" by "anticoagulant".
