@@ -7,7 +7,8 @@ learned second opinion over the question's embedding, for wordings no table list
 `python -m evals.train_triage`); `injection` (instructions aimed at the system), `scope` (only non-medical tasks
 and rule changes are out of scope), `rule_changes` (attempts to change the service's rules or role),
 `lexical_checks` (does the corpus use the question's terms and speak about its population and age group),
-`asked` (the entity and the facet a question asks for), `drug_classes` (the classes a drug name belongs to),
+`asked` (the entity and the facet a question asks for), `conditions` (named conditions, which a question asks
+about however ordinary the word: "gout", "Kawasaki disease"), `drug_classes` (the classes a drug name belongs to),
 `acronyms` (the names a question types in capitals
 and the words that spell them out), `subtypes` (opposed forms of a thing: upper or lower GI bleeding, acute or
 chronic kidney disease), `lay_terms` (patients' words for clinical things: "blood thinners" for anticoagulant),
@@ -20,6 +21,7 @@ __all__ = [
     "acronyms",
     "asked",
     "concepts",
+    "conditions",
     "drug_classes",
     "emergency",
     "emergency_model",

@@ -30,6 +30,7 @@ from itertools import takewhile
 import Stemmer
 
 from service.triage.acronyms import spells_out, typed_acronyms
+from service.triage.conditions import named_conditions, names_a_condition
 from service.triage.drug_classes import DRUG_NAME, drug_classes, names_a_class
 from service.triage.lay_terms import CLINICAL_WORDS
 from service.triage.scope import FOLLOWUP_WORDS, STOPWORDS, is_generic_medical_word
@@ -146,10 +147,16 @@ class CorpusTerms:
         """A word few articles use (a drug, a condition, a subtype), and which the corpus does use."""
         if len(word) < MIN_CHARS or word.isdigit() or word in STOPWORDS or word in FOLLOWUP_WORDS:
             return False
-        if word in ASKING_WORDS or word in self.common or is_generic_medical_word(word):
+        if word in ASKING_WORDS or is_generic_medical_word(word):
             return False
-        used = self.articles_using(word)
-        return 0 < used <= max(1, SPECIFIC_SHARE * self.article_count)
+        # An ordinary English word is context ("first", "night"), but a condition's name is asked about ("gout").
+        if word in self.common and not names_a_condition(word):
+            return False
+        return self.used_by_few(word)
+
+    def used_by_few(self, word: str) -> bool:
+        """Some articles use the word, and few enough that it tells them apart."""
+        return 0 < self.articles_using(word) <= max(1, SPECIFIC_SHARE * self.article_count)
 
 
 @dataclass(frozen=True)
@@ -234,7 +241,9 @@ class Asked:
         plain = _NOT_EVERYDAY.sub(" ", text)
         everyday = [w for w in words if w in _EVERYDAY and re.search(rf"\b{w}\b", plain)]
         everyday += ["work"] if _AT_WORK.search(text) else []
-        terms = tuple(dict.fromkeys([*(w for w in words if corpus.is_specific(w)), *everyday]))
+        # The name of "X disease" is asked about however ordinary the word ("Kawasaki disease", "Lyme disease").
+        named = [w for w in named_conditions(text) if corpus.used_by_few(w)]
+        terms = tuple(dict.fromkeys([*(w for w in words if corpus.is_specific(w)), *named, *everyday]))
         short = tuple((t, drug) for t in terms if not drug_classes(t) and (drug := corpus.drug_typed_as(t)))
         facet = next((f for f, pattern in _FACETS.items() if pattern.search(text)), None)
         # Ordinary words ("keep it going") anchor nothing: then any sentence giving the facet will do.
@@ -309,6 +318,8 @@ RELATED: dict[str, tuple[str, ...]] = {
     "outpatient": ("home", "oral", "ambulatory"),
     "noradrenaline": ("norepinephrine", "vasopressor"),
     "norepinephrine": ("noradrenaline", "vasopressor"),
+    # A condition is spoken of by evidence on the class it belongs to: lithium "in mood disorders" is for bipolar.
+    "bipolar": ("mood",),
 }
 
 

@@ -24,6 +24,7 @@ from pathlib import Path
 import numpy as np
 import Stemmer
 
+from service.triage.conditions import named_conditions, names_a_condition
 from service.triage.drug_classes import DRUG_CLASSES, drug_classes
 from service.triage.scope import FOLLOWUP_WORDS, STOPWORDS, is_generic_medical_word
 from service.triage.words import deletions, fold_sounds, normalise
@@ -259,7 +260,14 @@ class TermChecker:
         typed_as_names = (
             set() if shouted else {w.lower() for w in _TYPED_WORD.findall(question) if sum(c.isupper() for c in w) >= 2}
         )
+        named = named_conditions(question)
         for word in _WORD.findall(normalise(question)):
+            if word in named and word not in unknown:
+                # A condition's name is no ordinary word, and one the lexicon spells is no slip of another word
+                # ("croup" is not "group"); "paekinson" in "paekinson's disease" may be a slip of "parkinson".
+                if not self.knows(word, stemmer.stemWord(word), slips=not names_a_condition(word)):
+                    unknown.append(word)
+                continue
             if (
                 len(word) < MIN_TERM_CHARS
                 or word.isdigit()

@@ -25,6 +25,7 @@ import re
 from collections.abc import Container, Iterable
 from enum import StrEnum
 
+from service.triage.conditions import names_a_condition
 from service.triage.lay_terms import is_lay_medical
 from service.triage.words import normalise
 
@@ -253,12 +254,18 @@ GENERAL_TOPICS = _GENERAL
 
 
 def _medical_word(word: str) -> bool:
-    return word in _TERMS or word.rstrip("s") in _TERMS or (len(word) > 5 and bool(_SHAPES.search(word)))
+    return (
+        word in _TERMS
+        or word.rstrip("s") in _TERMS
+        or names_a_condition(word)
+        or (len(word) > 5 and bool(_SHAPES.search(word)))
+    )
 
 
 def is_generic_medical_word(word: str) -> bool:
-    """A word of the general medical lexicon ("patient", "pharmacist"), as opposed to a specific term."""
-    return word in _TERMS or word.rstrip("s") in _TERMS
+    """A word of the general medical lexicon ("patient", "pharmacist"), as opposed to a specific term: a named
+    condition ("migraine") is what a question asks about, never context."""
+    return (word in _TERMS or word.rstrip("s") in _TERMS) and not names_a_condition(word)
 
 
 def content_words(question: str) -> list[str]:

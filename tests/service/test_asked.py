@@ -130,3 +130,17 @@ def test_a_lay_word_anchors_a_facet_by_its_clinical_word() -> None:
 def test_an_everyday_word_that_names_a_population_is_not_asked_as_everyday_life() -> None:
     assert "school" not in Asked.read("amoxicillin dose for school-age children with otitis", CORPUS).terms
     assert "school" in Asked.read("when can he go back to school after otitis", CORPUS).terms
+
+
+def test_a_condition_named_by_an_ordinary_word_is_asked() -> None:
+    corpus = CorpusTerms.build([*ARTICLES, "Migraine can mimic a seizure."], common=["migraine", "the"])
+    asked = Asked.read("aspirin for migraine?", corpus)
+
+    assert asked.unaddressed(evidence(ARTICLES[0])) == ["migraine"]
+
+
+def test_a_condition_is_spoken_of_by_evidence_on_its_class() -> None:
+    corpus = CorpusTerms.build([*ARTICLES, "Lithium in bipolar disorder."], common=["the"])
+    asked = Asked.read("which drug lowers suicide in bipolar disorder?", corpus)
+
+    assert asked.unaddressed(evidence("Lithium lowers suicide in people with mood disorders.")) == []

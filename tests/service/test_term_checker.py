@@ -95,3 +95,23 @@ def test_a_drug_of_a_class_the_corpus_speaks_of_is_not_unknown() -> None:
 
 def test_a_question_shouted_in_capitals_keeps_its_slips() -> None:
     assert checker().unknown_terms("CHEMOTHERAPU WITH WARFARIN?") == []
+
+
+def test_a_condition_the_corpus_never_names_is_unknown_though_one_letter_off_an_ordinary_word() -> None:
+    # "croup" is one letter off "crop" and "group", "gout" off "gut": a condition's name is no slip.
+    corpus = TermChecker.build([*CORPUS_WORDS, "group", "gut"], common=["crop", "the"])
+
+    assert corpus.unknown_terms("warfarin for croup?") == ["croup"]
+    assert corpus.unknown_terms("gout with warfarin") == ["gout"]
+
+
+def test_an_ordinary_word_naming_a_disease_the_corpus_lacks_is_unknown() -> None:
+    corpus = TermChecker.build(CORPUS_WORDS, common=["kawasaki", "disease", "the"])
+
+    assert corpus.unknown_terms("warfarin in kawasaki disease?") == ["kawasaki"]
+
+
+def test_a_slip_in_the_name_before_disease_is_still_a_slip_of_the_corpus_word() -> None:
+    corpus = TermChecker.build([*CORPUS_WORDS, "parkinsons"], common=["disease"])
+
+    assert corpus.unknown_terms("warfarin in paekinson's disease?") == []
