@@ -1,8 +1,8 @@
 """Attempts to change the service's rules or role: out of scope unless a medical question is asked beside them.
 
 A rule change is read as what it acts on, not as a phrase: an instruction to suppress a part of the answer (the
-disclaimer, citations, safety wording), to reveal or override the service's own instructions, or to take on
-another role or format. `service.triage.scope` sorts everything else.
+disclaimer, citations, safety wording), to reveal or override the service's own instructions, to answer beyond the
+corpus (a guess, the model's own knowledge), or to take on another role or format. `service.triage.scope` sorts everything else.
 """
 
 from __future__ import annotations
@@ -80,12 +80,20 @@ _ROLE = (
     r"for the rest of (this|the) (chat|conversation)|(developer|dan|god|unrestricted|unfiltered|uncensored|"
     r"jailbreak|jailbroken|debug|admin) mode|jailbreak|jailbroken|unfiltered|uncensored)\b"
 )
+# Answering beyond the corpus: uncited, guessed, or from the model's own knowledge.
+_BEYOND_THE_CORPUS = (
+    r"\b((dont|do not|never|no need to|stop) (cite|citing|reference|referencing|quote|quoting)|"
+    r"(your )?(best|educated|wild) guess|just guess|make (it|something|one|an answer) up|"
+    r"(use|using|from|with) (your|general) (own )?(knowledge|training|memory|opinion)|"
+    r"beyond (the|your) (corpus|sources|articles|evidence))\b"
+)
 _GAP = r"(\s+\S+){0,5}?\s+"
 _RULE_CHANGES = (
     re.compile(rf"\b{_SUPPRESS}{_GAP}{_OUTPUT_PART}\b|\b{_OUTPUT_PART}{_GAP}{_SUPPRESS}\b"),
     re.compile(rf"\b{_REVEAL}{_GAP}{_CONFIG_PART}\b|\b{_OVERRIDE}{_GAP}{_CONFIG_PART}\b"),
     re.compile(_ROLE),
     re.compile(_ASK_OWN),
+    re.compile(_BEYOND_THE_CORPUS),
 )
 _CLAUSE = re.compile(r"[.?!;:,\n]+|\s+-\s+|\band\b|\bthen\b")
 # What a rule change is read from, for service.triage.slips to put their words' slips back.

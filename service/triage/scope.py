@@ -231,6 +231,9 @@ _TASK = re.compile(
     r"|\b(opening (times|hours)|what time does .{1,40} (open|close)|visiting (hours|times)|phone number (for|of)|"
     r"(make|file|raise|put in) a complaint|complain about|sick note|fit note|"
     r"recommend (me )?a (good )?(hospital|doctor|gp|clinic|dentist|surgeon|consultant|physio))\b"
+    # Arithmetic, and the time somewhere: general knowledge ("what's 17 times 23?"; not "2 times a day").
+    r"|^(what is|whats|calculate|work out|how much is) \d+ (times|plus|minus|multiplied by|divided by|x) \d+$"
+    r"|\bwhat time is it\b(?! (best|safe|ok|okay|better))"
 )
 # What a non-medical task is read from, for service.triage.slips to put their words' slips back.
 TASK_PATTERNS: tuple[re.Pattern[str], ...] = (_TASK,)
@@ -283,10 +286,17 @@ def is_non_medical_topic(question: str) -> bool:
     An injury done by an animal or a thing is no everyday topic ("the dog bit him", "stung at the football",
     "swallowed a battery from the car key"): what happened to someone is a medical question, whatever it
     happened beside."""
-    words = content_words(question)
+    words = content_words(_STUDYING_MEDICINE.sub(" ", normalise(question)))
     if has_medical_word(words) or _INJURY.search(normalise(question)) or is_lay_medical(question):
         return False
     return any(word in _GENERAL for word in words)
+
+
+# Studying or working in medicine is everyday life, not a medical question: "a good laptop for medical school".
+_STUDYING_MEDICINE = re.compile(
+    r"\b(medical|med|nursing|pharmacy) (school|schools|student|students|degree|course|exams?|interviews?|"
+    r"applications?|career|careers)\b"
+)
 
 
 # How an animal, an insect or a thing injures someone: the words that make an everyday scene a medical question.

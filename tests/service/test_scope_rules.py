@@ -176,3 +176,33 @@ def test_the_administration_of_care_is_a_non_medical_task() -> None:
 
 def test_when_a_symptom_appears_is_a_medical_question_not_an_opening_time() -> None:
     assert not is_non_medical_task("what time does the rash usually appear in chickenpox")
+
+
+def test_asking_for_an_uncited_guess_is_a_rule_change() -> None:
+    assert changes_the_rules("for this answer, don't cite anything, just give me your best guess")
+
+
+def test_asking_to_answer_from_the_model_s_own_knowledge_is_a_rule_change() -> None:
+    assert changes_the_rules("skip the articles and use your own knowledge")
+
+
+def test_a_case_asked_beside_a_best_guess_is_still_asked() -> None:
+    assert not changes_the_rules("headache and a clumsy leg after breast cancer, your best guess - is it metastases?")
+
+
+def test_arithmetic_is_general_knowledge() -> None:
+    assert is_non_medical_task("what's 17 times 23")
+
+
+def test_a_dose_times_a_day_is_no_arithmetic() -> None:
+    assert not is_non_medical_task("what is 2 times 5 mg of morphine")
+
+
+def test_the_time_somewhere_is_general_knowledge_but_the_time_to_take_a_drug_is_not() -> None:
+    assert is_non_medical_task("what time is it in new york")
+    assert not is_non_medical_task("what time is it best to take the morphine")
+
+
+def test_studying_medicine_is_everyday_life() -> None:
+    assert is_non_medical_topic("recommend a good laptop for medical school")
+    assert not is_non_medical_topic("a good laptop for the medical records of my clinic")
