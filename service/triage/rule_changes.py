@@ -2,7 +2,8 @@
 
 A rule change is read as what it acts on, not as a phrase: an instruction to suppress a part of the answer (the
 disclaimer, citations, safety wording), to reveal or override the service's own instructions, to answer beyond the
-corpus (a guess, the model's own knowledge), or to take on another role or format. `service.triage.scope` sorts everything else.
+corpus (a guess, the model's own knowledge), or to take on another role or format. `service.triage.scope` sorts
+everything else.
 """
 
 from __future__ import annotations
