@@ -1,20 +1,23 @@
 """Checks on a question before (and beside) retrieval: what it is, and whether it can be answered.
 
-All are lexical and deterministic but one. `emergency` (presentations by body system from `red_flags`, over
-the concept lexicon of `symptom_concepts` and `situation_concepts` read by `concepts`, and a generic acuity
-layer); `guidance` (what leads an emergency's answer, for a patient or a clinician); `emergency_model` (the
-learned second opinion over the question's embedding, for wordings no table lists, trained by
-`python -m evals.train_triage`); `injection` (instructions aimed at the system), `scope` (only non-medical tasks
-and rule changes are out of scope), `rule_changes` (attempts to change the service's rules or role),
-`lexical_checks` (does the corpus use the question's terms and speak about its population and age group),
-`asked` (the entity and the facet a question asks for), `conditions` (named conditions, which a question asks
-about however ordinary the word: "gout", "Kawasaki disease"), `drug_classes` (the classes a drug name belongs to),
-`acronyms` (the names a question types in capitals
-and the words that spell them out), `subtypes` (opposed forms of a thing: upper or lower GI bleeding, acute or
-chronic kidney disease), `lay_terms` (patients' words for clinical things: "blood thinners" for anticoagulant),
-`personal_details` (names and numbers left out of the search), `slips` (slips of the
-keys in the words that say someone is in trouble now, put back before the emergency frame is read), and
-`words` (the word normalisation they share).
+All are lexical and deterministic but one:
+
+- `emergency`: presentations by body system from `red_flags`, over the concept lexicon of `symptom_concepts` and
+  `situation_concepts` read by `concepts`, and a generic acuity layer; `guidance`: what leads an emergency's
+  answer, for a patient or a clinician; `slips`: slips of the keys in the words that say someone is in trouble
+  now, put back before the emergency frame is read;
+- `emergency_model`: the learned second opinion over the question's embedding, for wordings no table lists,
+  trained by `python -m evals.train_triage`;
+- `scope`: only non-medical tasks and rule changes are out of scope; `rule_changes`: attempts to change the
+  service's rules or role; `injection`: instructions aimed at the system;
+- `lexical_checks`: does the corpus use the question's terms and speak about its population and age group;
+  `asked`: the entity and the facet a question asks for;
+- the vocabularies they read: `conditions` (named conditions, asked about however ordinary the word: "gout",
+  "Kawasaki disease"), `drug_classes` (the classes a drug name belongs to), `synonyms` (brand names and ward
+  shorthand: "Lokelma", "gent"), `acronyms` (names typed in capitals and the words that spell them out),
+  `subtypes` (opposed forms of a thing: upper or lower GI bleeding, acute or chronic kidney disease), `lay_terms`
+  (patients' words for clinical things: "blood thinners" for anticoagulant);
+- `personal_details` (names and numbers left out of the search) and `words` (the word normalisation they share).
 """
 
 __all__ = [
@@ -37,5 +40,6 @@ __all__ = [
     "slips",
     "subtypes",
     "symptom_concepts",
+    "synonyms",
     "words",
 ]

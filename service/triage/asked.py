@@ -34,6 +34,7 @@ from service.triage.conditions import named_conditions, names_a_condition
 from service.triage.drug_classes import DRUG_NAME, drug_classes, names_a_class
 from service.triage.lay_terms import CLINICAL_WORDS
 from service.triage.scope import FOLLOWUP_WORDS, STOPWORDS, is_generic_medical_word
+from service.triage.synonyms import SYNONYMS
 from service.triage.words import normalise
 
 _WORD = re.compile(r"[a-z0-9]+")
@@ -95,8 +96,8 @@ _FACET_EVIDENCE = {
         r"|\b(one|a) (sixth|tenth|third|quarter|half)\b|\b\d+ ?(%|per ?cent)|\b(same|usual|full|half|double) dose\b"
     ),
     Facet.DURATION: re.compile(
-        r"\b(\d+|one|two|three|four|five|six|seven|ten|twelve|several)\s*(to \d+\s*)?(hours?|days?|weeks?|months?|"
-        r"years?|h|d)\b|\b(lifelong|indefinitely|long term|until|at least)\b"
+        r"\b(\d+|one|two|three|four|five|six|seven|ten|twelve|several)\s*(to \d+\s*)?(minutes?|mins?|hours?|days?|"
+        r"weeks?|months?|years?|h|d)\b|\b(lifelong|indefinitely|long term|until|at least)\b"
     ),
 }
 
@@ -326,7 +327,7 @@ RELATED: dict[str, tuple[str, ...]] = {
 def _spoken_of(term: str, words: frozenset[str], stems: frozenset[str] | None, *, by_class: bool = True) -> bool:
     if term in words or (stems is not None and _stem(term) in stems):
         return True
-    if any(other in words for other in (*RELATED.get(term, ()), *CLINICAL_WORDS.get(term, ()))):
+    if any(other in words for names in (RELATED, CLINICAL_WORDS, SYNONYMS) for other in names.get(term, ())):
         return True
     classes = drug_classes(term) if by_class else set()
     if classes and any(classes & drug_classes(w) for w in words):

@@ -48,6 +48,9 @@ DRUG_CLASSES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "antiplatelet": (("antiplatelet", "antiplatelets", "p2y12", "dapt"), ("grel", "grelor", "aspirin", "dipyridamole")),
     "fluoroquinolone": (("fluoroquinolone", "fluoroquinolones", "quinolone", "quinolones"), ("floxacin",)),
     "macrolide": (("macrolide", "macrolides"), ("thromycin", "erythromycin")),
+    # Not "antibiotics": a passage on antibiotics in general does not speak of gentamicin's kidney toxicity.
+    "aminoglycoside": (("aminoglycoside", "aminoglycosides"), ("gentamicin", "tobramycin", "amikacin", "streptomycin")),
+    "glycopeptide": (("glycopeptide", "glycopeptides"), ("vancomycin", "teicoplanin")),
 }
 
 

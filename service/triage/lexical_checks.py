@@ -27,54 +27,8 @@ import Stemmer
 from service.triage.conditions import named_conditions, names_a_condition
 from service.triage.drug_classes import DRUG_CLASSES, drug_classes
 from service.triage.scope import FOLLOWUP_WORDS, STOPWORDS, is_generic_medical_word
+from service.triage.synonyms import SYNONYMS
 from service.triage.words import deletions, fold_sounds, normalise
-
-# Other names of the same thing, in the spelling the question may use -> the one the corpus may use.
-SYNONYMS: dict[str, tuple[str, ...]] = {
-    # Brand names and ward shorthand for drugs the corpus names generically.
-    "voltarol": ("diclofenac", "nsaids"),
-    "voltaren": ("diclofenac", "nsaids"),
-    "nurofen": ("ibuprofen",),
-    "brufen": ("ibuprofen",),
-    "calpol": ("paracetamol",),
-    "panadol": ("paracetamol",),
-    "augmentin": ("amoxicillin",),
-    "tazocin": ("piperacillin",),
-    "valium": ("diazepam",),
-    "ativan": ("lorazepam",),
-    "prozac": ("fluoxetine",),
-    "zoloft": ("sertraline",),
-    "clexane": ("enoxaparin", "lmwh"),
-    "fragmin": ("dalteparin", "lmwh"),
-    "oramorph": ("morphine",),
-    "ventolin": ("salbutamol",),
-    "norad": ("noradrenaline", "norepinephrine"),
-    "benzos": ("benzodiazepine", "benzodiazepines"),
-    "benzo": ("benzodiazepine", "benzodiazepines"),
-    "abx": ("antibiotics",),
-    "epinephrine": ("adrenaline",),
-    "norepinephrine": ("noradrenaline",),
-    "acetaminophen": ("paracetamol",),
-    "tylenol": ("paracetamol",),
-    "dextrose": ("glucose",),
-    "albuterol": ("salbutamol",),
-    "lidocaine": ("lignocaine",),
-    "miralax": ("macrogol", "polyethylene"),
-    "movicol": ("macrogol", "polyethylene"),
-    "peg": ("polyethylene", "macrogol"),
-    "lumpectomy": ("breast", "conserving"),
-    "klebsiella": ("enterobacterales",),
-    "ecoli": ("coli",),
-    "coumadin": ("warfarin",),
-    "eliquis": ("apixaban",),
-    "xarelto": ("rivaroxaban",),
-    "pradaxa": ("dabigatran",),
-    "lasix": ("furosemide",),
-    "advil": ("ibuprofen",),
-    "motrin": ("ibuprofen",),
-    "epipen": ("adrenaline", "auto"),
-    "parkland": ("fluid", "resuscitation"),
-}
 
 # Populations and the word stems that name them (matched against stems of normalised text).
 POPULATIONS: dict[str, tuple[str, ...]] = {

@@ -144,3 +144,20 @@ def test_a_condition_is_spoken_of_by_evidence_on_its_class() -> None:
     asked = Asked.read("which drug lowers suicide in bipolar disorder?", corpus)
 
     assert asked.unaddressed(evidence("Lithium lowers suicide in people with mood disorders.")) == []
+
+
+def test_a_duration_given_in_minutes_answers_how_long() -> None:
+    asked = Asked.read("how long does the calcium last?", CORPUS)
+    assert asked.unaddressed(evidence("Intravenous calcium acts within minutes but lasts only 30-60 minutes.")) == []
+
+
+def test_ward_shorthand_for_a_drug_is_spoken_of_by_evidence_on_its_class() -> None:
+    corpus = CorpusTerms.build([*ARTICLES, "Gentamicin for neonatal sepsis."], common=["the", "should", "add"])
+    asked = Asked.read("should i add gent?", corpus)
+
+    assert asked.unaddressed(evidence("Do not add an aminoglycoside to the initial beta-lactam.")) == []
+
+
+def test_a_brand_name_is_spoken_of_by_evidence_that_names_the_generic() -> None:
+    asked = Asked.read("lokelma dose?", CORPUS)
+    assert asked.unaddressed(evidence("Sodium zirconium cyclosilicate 10 g three times daily.")) == []

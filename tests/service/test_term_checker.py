@@ -115,3 +115,9 @@ def test_a_slip_in_the_name_before_disease_is_still_a_slip_of_the_corpus_word() 
     corpus = TermChecker.build([*CORPUS_WORDS, "parkinsons"], common=["disease"])
 
     assert corpus.unknown_terms("warfarin in paekinson's disease?") == []
+
+
+def test_a_brand_name_of_a_drug_the_corpus_names_is_known() -> None:
+    corpus = TermChecker.build([*CORPUS_WORDS, "zirconium"], common=["dose"])
+
+    assert corpus.unknown_terms("lokelma dose?") == []
