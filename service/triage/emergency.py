@@ -272,8 +272,25 @@ def asks_for_information(question: str) -> bool:
     whose flags follow the voice ("my husband") as much as the trouble; the presentation tables read the
     trouble itself."""
     text = _frame_slips().correct(normalise(question))
+    question = _without_working_diagnosis(question)
     asking = "?" in question or bool(_CLAUSE_QUESTION.search(question.lower()))
     return asking and not _PRESENT.search(text) and not _UNABLE.search(text)
+
+
+# A working diagnosis put before a case, as clinicians note it: "?sepsis: HR 125, BP 85/50" or "anaphylaxis?
+# tongue swelling after amoxicillin". Its "?" queries the diagnosis; the findings after it are what happens now.
+_WORKING_DIAGNOSIS = re.compile(
+    r"^\s*(\?\s*(?P<before>[a-z][a-z -]{2,30}?)|(?P<after>[a-z][a-z -]{2,30}?)\s*\?)\s*[:,;-]?\s+"
+)
+
+
+def _without_working_diagnosis(question: str) -> str:
+    """The question without a leading working diagnosis ("sepsis?"), when what follows asks nothing itself."""
+    found = _WORKING_DIAGNOSIS.match(question.lower())
+    if found is None or not find_concepts(found["before"] or found["after"]):
+        return question
+    rest = question[found.end() :]
+    return question if "?" in rest or _CLAUSE_QUESTION.search(rest.lower()) else rest
 
 
 def read_frame(question: str, *, weak_cues: bool = True) -> Frame:
@@ -283,7 +300,8 @@ def read_frame(question: str, *, weak_cues: bool = True) -> Frame:
 
 def _frame(question: str, text: str, concepts: frozenset[str], weak_cues: bool) -> Frame:
     """`read_frame` from the question's corrected text and concepts, when the caller has them already."""
-    asking = "?" in question or bool(_INTERROGATIVE.search(text)) or _lists_topics(text)
+    question = _without_working_diagnosis(question)
+    asking = "?" in question or bool(_INTERROGATIVE.search(normalise(question))) or _lists_topics(text)
     if not _PUNCTUATION.search(question):
         # Typed without punctuation, a case's findings run together ("r leg cold white pulseless 2h cant move
         # toes"): the clinical concepts it names stand for the findings commas would have separated.

@@ -270,3 +270,15 @@ def test_water_used_on_a_burn_is_no_drowning() -> None:
 def test_someone_under_water_is_a_drowning() -> None:
     emergency = detect_emergency("my son was under water for a minute at the pool, now coughing", weak_cues=True)
     assert emergency is not None and emergency.flag == "drowning"
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["?sepsis - HR 128, BP 82/48, RR 30, new confusion", "anaphylaxis? lips swelling after co-amox, wheezy now"],
+)
+def test_a_working_diagnosis_before_a_clinician_s_case_does_not_make_it_a_question(question: str) -> None:
+    assert detect_emergency(question, weak_cues=False) is not None
+
+
+def test_a_working_diagnosis_followed_by_a_question_is_still_a_question() -> None:
+    assert detect_emergency("anaphylaxis? how much adrenaline do we give", weak_cues=False) is None
