@@ -80,17 +80,21 @@ class Candidate:
 
 
 def examples_from_cases(cases: Sequence[Case], source: str) -> list[Example]:
-    return [
-        Example(
-            question=case.question,
-            emergency=case.expected_status is AnswerStatus.EMERGENCY,
-            source=source,
-            gate=speaks_of_a_present_situation(case.question, weak_cues=case.audience is Audience.PATIENT),
-            category=case.category or "",
-            conversation=bool(case.article_id) or any(turn.role == "user" for turn in case.history),
-        )
-        for case in cases
-    ]
+    return [example_from_case(case, source) for case in cases]
+
+
+def example_from_case(case: Case, source: str) -> Example:
+    conversation = bool(case.article_id) or any(turn.role == "user" for turn in case.history)
+    return Example(
+        question=case.question,
+        emergency=case.expected_status is AnswerStatus.EMERGENCY,
+        source=source,
+        gate=speaks_of_a_present_situation(
+            case.question, weak_cues=case.audience is Audience.PATIENT, in_conversation=conversation
+        ),
+        category=case.category or "",
+        conversation=conversation,
+    )
 
 
 def consumer_questions(shared: Path, sample: int = MEDQUAD_SAMPLE, seed: int = SEED) -> list[str]:

@@ -195,7 +195,9 @@ class Planner:
             emergency is None
             and self.emergency_model is not None
             and not screening.blank
-            and speaks_of_a_present_situation(screening.question, weak_cues=request.audience is Audience.PATIENT)
+            and speaks_of_a_present_situation(
+                screening.question, weak_cues=request.audience is Audience.PATIENT, in_conversation=has_context
+            )
         ):
             # Words no presentation table lists: the learned model reads the question as a whole.
             normalised = " ".join(screening.question.split())

@@ -3,7 +3,8 @@
 All are lexical and deterministic but one:
 
 - `emergency`: presentations by body system from `red_flags`, over the concept lexicon of `symptom_concepts` and
-  `situation_concepts` read by `concepts`, and a generic acuity layer; `guidance`: what leads an emergency's
+  `situation_concepts` read by `concepts`, in the frame `frame` reads (someone's present situation, a history,
+  a teaching question), and a generic acuity layer; `guidance`: what leads an emergency's
   answer, for a patient or a clinician; `slips`: slips of the keys in the words that say someone is in trouble
   now, put back before the emergency frame is read;
 - `emergency_model`: the learned second opinion over the question's embedding, for wordings no table lists,
@@ -28,6 +29,7 @@ __all__ = [
     "drug_classes",
     "emergency",
     "emergency_model",
+    "frame",
     "guidance",
     "injection",
     "lay_terms",

@@ -5,7 +5,8 @@ clinician in a hurry finds words no table lists. This model reads the whole ques
 model does, so a paraphrase lands near the emergencies it was trained on. It only adds: when the tables
 already found an emergency it is not consulted, and it never clears one. Its flag counts only when the
 question speaks of someone's present situation (`speaks_of_a_present_situation`): "what are the red
-flags of X?" reads like X, but is a teaching question.
+flags of X?" reads like X, but is a teaching question; and a clinician asking about a patient, with nothing
+changed just now and no value out of range, is left to the tables.
 
 The weights live in `emergency_model.json` beside this module, trained by `python -m evals.train_triage`
 (seeded) on the development set's tune half and golden, with consumer health questions as
@@ -32,10 +33,12 @@ from typing import Any
 import numpy as np
 
 from ingest.embedding import Vectors
-from service.triage.emergency import Emergency, asks_for_information, read_frame
+from service.triage.emergency import Emergency, observations
+from service.triage.frame import asks_for_information, read_frame
 from service.triage.red_flags import Kind
 from service.triage.rule_changes import changes_the_rules
 from service.triage.scope import is_non_medical_task, is_non_medical_topic
+from service.triage.words import normalise
 
 log = logging.getLogger("vademecum.service")
 
@@ -110,7 +113,7 @@ class EmergencyModel:
         )
 
 
-def speaks_of_a_present_situation(question: str, *, weak_cues: bool) -> bool:
+def speaks_of_a_present_situation(question: str, *, weak_cues: bool, in_conversation: bool = False) -> bool:
     """The frame the presentation tables require of a symptom: someone's situation now, not a teaching
     question, a what-if or a past history; and not a task, an everyday topic or a rule change ("write me
     a speech", "who won the cup?", "drop the disclaimer"). The model reads what a question is about, not
@@ -121,7 +124,16 @@ def speaks_of_a_present_situation(question: str, *, weak_cues: bool) -> bool:
     # information and says nothing happens now: the model reads the voice, so it is not asked.
     if asks_for_information(question):
         return False
-    return read_frame(question, weak_cues=weak_cues).allows(Kind.SYMPTOM)
+    frame = read_frame(question, weak_cues=weak_cues)
+    # The model learned the voice of someone in trouble ("my dad's foot went cold", "was in a house fire, coughing
+    # black stuff"). Where a clinician asks about a patient - in clinical words, or in a terse update inside their
+    # conversation ("still spiking on day 5") - and says nothing happens now and no value is out of range, the
+    # presentation tables read the case: on the tune half and golden, every such question the model flagged was a
+    # false flag. A clinician's "now" ("face and tongue now swelling") or a value ("K 7.1") is still read by it.
+    clinician_asking = not weak_cues and not frame.own_voice and (frame.clinical or in_conversation)
+    if clinician_asking and not frame.changed_now and not observations(normalise(question)):
+        return False
+    return frame.allows(Kind.SYMPTOM)
 
 
 def _base_name(model: str) -> str:

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from service.triage.emergency import detect_emergency, observations, read_frame
+from service.triage.emergency import detect_emergency, observations
+from service.triage.frame import read_frame
 from service.triage.guidance import guidance
 from service.triage.red_flags import BODY_SYSTEMS, PRESENTATIONS, Kind
 
@@ -282,3 +283,8 @@ def test_a_working_diagnosis_before_a_clinician_s_case_does_not_make_it_a_questi
 
 def test_a_working_diagnosis_followed_by_a_question_is_still_a_question() -> None:
     assert detect_emergency("anaphylaxis? how much adrenaline do we give", weak_cues=False) is None
+
+
+def test_a_question_about_a_child_of_an_age_in_general_is_a_teaching_question() -> None:
+    assert detect_emergency("febrile seizure in a 2 year old, do they need an EEG", weak_cues=False) is None
+    assert detect_emergency("my 2 year old is having a febrile seizure and won't wake up") is not None

@@ -172,3 +172,26 @@ def test_the_bundled_model_asks_more_of_a_question_inside_a_conversation() -> No
     model = load_emergency_model()
 
     assert model.conversation_threshold is not None and model.conversation_threshold > model.threshold
+
+
+def test_a_clinician_s_update_inside_their_conversation_is_left_to_the_tables() -> None:
+    assert not speaks_of_a_present_situation("still spiking on day 5", weak_cues=False, in_conversation=True)
+
+
+def test_a_clinician_s_update_that_says_something_changed_now_reaches_the_model() -> None:
+    question = "the lady we switched to sacubitril - face and tongue now swelling, hoarse"
+    assert speaks_of_a_present_situation(question, weak_cues=False, in_conversation=True)
+
+
+def test_a_clinician_s_update_with_a_value_out_of_range_reaches_the_model() -> None:
+    assert speaks_of_a_present_situation("BP 78/40 despite 2 litres", weak_cues=False, in_conversation=True)
+
+
+def test_a_lay_voice_with_no_clinical_words_reaches_the_model_whatever_the_audience() -> None:
+    question = "was in a house fire, voice hoarse and coughing black stuff"
+    assert speaks_of_a_present_situation(question, weak_cues=False)
+
+
+def test_a_dose_asked_for_a_child_in_general_is_no_present_situation() -> None:
+    question = "salbutamol dose for a 4 year old having an asthma attack"
+    assert not speaks_of_a_present_situation(question, weak_cues=False)
