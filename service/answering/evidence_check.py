@@ -82,9 +82,9 @@ class EvidenceCheck:
         """The question's words that the heading of the article `left` (narrowed away as written for another group
         or form) names and no heading of the `kept` articles does: "asthma" when "asthma in children under 5"
         found the adult asthma article and what is left is the bronchiolitis one."""
-        topic = _topic_words(as_typed(question)) & _topic_words(self._heading(left))
+        topic = _heading_topic(question, self._heading(left))
         for article in kept:
-            topic -= _topic_words(self._heading(article))
+            topic -= _heading_topic(question, self._heading(article))
         return sorted(topic)
 
     def unaddressed(self, question: str, evidence: Sequence[Passage], reading: str | None) -> list[str]:
@@ -156,6 +156,14 @@ def _topic_words(text: str) -> set[str]:
     """What a text is about, as words: not how it asks, nor whom it is about (those are narrowed on already)."""
     words = set(_WORD.findall(normalise(text)))
     return {w.removesuffix("s") for w in words if is_content_word(w) and not populations(w)}
+
+
+def _heading_topic(question: str, heading: str) -> set[str]:
+    """The question's topic words an article heading names: a word of both, or an acronym of the question that the
+    heading spells out ("UTI": "Urinary Tract Infection in Non-Pregnant Women")."""
+    tokens = _WORD.findall(normalise(heading))
+    spelt = {a for a in typed_acronyms(question, shorthand=True, two_letters=True) if spellings(a, tokens)}
+    return (_topic_words(as_typed(question)) & _topic_words(heading)) | spelt
 
 
 def _after_acronym(question: str, acronym: str, long_form: str) -> str:

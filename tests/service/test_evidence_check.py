@@ -86,6 +86,17 @@ def test_a_topic_only_the_article_narrowed_away_names_is_left_behind(index: Load
     assert left == ["asthma"]
 
 
+def test_an_acronym_the_heading_narrowed_away_spells_out_is_a_topic_left_behind(index: LoadedIndex) -> None:
+    require_articles(index, "uncomplicated-uti-women", "community-acquired-pneumonia")
+    check = EvidenceCheck(index)
+
+    left = check.topic_left_behind(
+        "UTI in a man, how many days of antibiotics", "uncomplicated-uti-women", {"community-acquired-pneumonia"}
+    )
+
+    assert left == ["uti"]
+
+
 def test_whom_a_question_is_about_is_not_its_topic(index: LoadedIndex) -> None:
     require_articles(index, "uncomplicated-uti-women", "acute-asthma-adults")
     check = EvidenceCheck(index)
