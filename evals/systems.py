@@ -28,6 +28,7 @@ from service.retrieval.index import LoadedIndex
 from service.retrieval.retriever import Mode, Retrieval, RetrievalConfig, Retriever
 from service.schema import FollowupAnswer, FollowupRequest
 from service.triage.emergency_model import emergency_model_for
+from service.triage.scope_model import scope_model_for
 
 RANKING_DEPTH = 50
 
@@ -93,7 +94,10 @@ class InProcessSystem:
             Retriever(index, embedder, config) if mode is Mode.HYBRID else FixedModeRetriever(index, embedder, mode)
         )
         self.service = AnswerService(
-            index, self.retriever, emergency_model=emergency_model_for(embedder.model_name, embedder.dimension)
+            index,
+            self.retriever,
+            emergency_model=emergency_model_for(embedder.model_name, embedder.dimension),
+            scope_model=scope_model_for(embedder.model_name, embedder.dimension),
         )
         self._clock = clock
 

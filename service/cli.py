@@ -178,6 +178,7 @@ def run_ask(args: argparse.Namespace) -> int:
     from service.retrieval.index import open_index
     from service.retrieval.retriever import RetrievalConfig, Retriever
     from service.triage.emergency_model import emergency_model_for
+    from service.triage.scope_model import scope_model_for
 
     settings = get_settings()
     try:
@@ -208,8 +209,10 @@ def run_ask(args: argparse.Namespace) -> int:
             print(f"vademecum ask: no article {args.article!r} in the index", file=sys.stderr)
             return 1
         emergency_model = emergency_model_for(embedder.model_name, embedder.dimension)
+        scope_model = scope_model_for(embedder.model_name, embedder.dimension)
         config = RetrievalConfig(learned_ranking=settings.service.learned_ranking)
-        service = AnswerService(index, Retriever(index, embedder, config), emergency_model=emergency_model)
+        retriever = Retriever(index, embedder, config)
+        service = AnswerService(index, retriever, emergency_model=emergency_model, scope_model=scope_model)
         answer = service.answer(request, uuid.uuid4().hex)
     finally:
         index.close()

@@ -26,6 +26,7 @@ from service.logs import failure_fields
 from service.retrieval.index import LoadedIndex
 from service.schema import AnswerBlock, AnswerStatus, BlockKind, FollowupAnswer, FollowupRequest, RelatedQuestionOut
 from service.triage.emergency_model import EmergencyModel
+from service.triage.scope_model import ScopeModel
 
 # AnswerPolicy is re-exported: it configures AnswerService.
 __all__ = ["AnswerPolicy", "AnswerService", "AnswerTrace", "StreamEvent"]
@@ -86,6 +87,7 @@ class AnswerService:
         clock: Callable[[], float] = time.perf_counter,
         evidence: EvidenceReader | None = None,
         emergency_model: EmergencyModel | None = None,
+        scope_model: ScopeModel | None = None,
     ) -> None:
         """`evidence` defaults to the `EvidenceCheck` of a `LoadedIndex`; any other index needs its own."""
         self.index = index
@@ -97,8 +99,10 @@ class AnswerService:
             if not isinstance(index, LoadedIndex):
                 raise TypeError("an index other than a LoadedIndex needs its own `evidence` reader")
             evidence = EvidenceCheck(index)
-        # The learned second opinion on emergencies (service.triage.emergency_model); None: the tables alone.
-        self.planner = Planner(index, retriever, evidence, self.policy, emergency_model=emergency_model)
+        # The learned second opinions on emergencies and scope (service.triage.emergency_model, scope_model).
+        self.planner = Planner(
+            index, retriever, evidence, self.policy, emergency_model=emergency_model, scope_model=scope_model
+        )
 
     def answer(self, request: FollowupRequest, request_id: str) -> FollowupAnswer:
         return self.answer_traced(request, request_id)[0]

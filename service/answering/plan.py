@@ -16,12 +16,13 @@ from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 from ingest.embedding import Vectors
 from ingest.models import Article
 from service.answering import wording
 from service.answering.markdown import unescape_markdown
+from service.answering.narrowing import Narrower
 from service.answering.views import EvidenceReader, IndexView, PassageRetriever
 from service.handoffs import Passage, Query
 from service.logs import failure_fields
@@ -33,17 +34,17 @@ from service.triage.emergency_model import EmergencyModel, speaks_of_a_present_s
 from service.triage.guidance import guidance as emergency_guidance
 from service.triage.injection import contains_injection, strip_injection
 from service.triage.lay_terms import in_clinical_words
-from service.triage.lexical_checks import RecognisedWords, populations
+from service.triage.lexical_checks import RecognisedWords
 from service.triage.personal_details import strip_personal_details
 from service.triage.rule_changes import changes_the_rules
 from service.triage.scope import Scope, assess_scope, is_non_medical_task
+from service.triage.scope_model import ScopeModel
 from service.triage.slips import scope_slips
 
 __all__ = [
     "DEFAULT_MAX_CITATIONS",
     "AnswerPlan",
     "AnswerPolicy",
-    "Narrowed",
     "Outcome",
     "Planner",
     "QuestionVector",
@@ -117,14 +118,6 @@ class SearchFailed:
 
 
 @dataclass(frozen=True)
-class Narrowed:
-    """The retrieval narrowed to passages that speak of the population, age group and subtype the question names."""
-
-    retrieval: Retrieval
-    populations: tuple[str, ...]  # what the question is about that the evidence must speak of
-
-
-@dataclass(frozen=True)
 class Outcome:
     status: AnswerStatus
     preamble: tuple[AnswerBlock, ...] = ()  # what leads the answer: guidance, abstention, notices
@@ -160,14 +153,17 @@ class Planner:
         evidence: EvidenceReader,
         policy: AnswerPolicy,
         emergency_model: EmergencyModel | None = None,
+        scope_model: ScopeModel | None = None,
     ) -> None:
         self.index = index
         self.retriever = retriever
         self.evidence = evidence
         self.policy = policy
-        # The learned second opinion on emergencies (service.triage.emergency_model); None: the tables alone.
+        # The learned second opinions on emergencies and scope (service.triage.emergency_model, scope_model);
+        # None: the presentation tables, or the scope check's words, alone.
         self.emergency_model = emergency_model
-        self._populations: dict[str, set[str]] = {}
+        self.scope_model = scope_model
+        self.narrower = Narrower(index, evidence, DEFAULT_MAX_CITATIONS)
 
     def plan(self, request: FollowupRequest) -> AnswerPlan:
         screening = screen(request.question)
@@ -180,7 +176,16 @@ class Planner:
             query, found = self.spell_out(query, found, self.floor(triage))
         if isinstance(found, SearchFailed):
             return AnswerPlan(screening, triage, self.search_failed(triage, request.audience), query, error=found.error)
-        return AnswerPlan(screening, triage, self.weigh(query, found, triage, request.audience), query, found)
+        outcome = self.weigh(query, found, triage, request.audience)
+        if outcome.unaddressed and triage.emergency is None:
+            # What the evidence does not speak of may be an acronym the embedding model cannot read ("DKA fluids"):
+            # searched again with it spelt out in the articles' words, the answer is kept if it addresses the question.
+            spelt, again = self.spell_out(query, found, floor=float("inf"))
+            if spelt is not query and not isinstance(again, SearchFailed):
+                retried = self.weigh(spelt, again, triage, request.audience)
+                if not retried.unaddressed:
+                    query, found, outcome = spelt, again, retried
+        return AnswerPlan(screening, triage, outcome, query, found)
 
     def triage(self, request: FollowupRequest, screening: Screening) -> Triage:
         # On the question without its instructions: "you are now..." is not a present situation.
@@ -213,6 +218,18 @@ class Planner:
         if is_non_medical_task(typed) or changes_the_rules(typed):
             # Judged on the question as typed: stripping "now write me a script" as an instruction leaves "ok".
             scope = Scope.OUT
+        if self.scope_model is not None and scope is not Scope.OUT and emergency is None and not has_context:
+            # Requests no pattern lists ("a good name for my physio clinic"): the learned model reads it as typed.
+            # Not inside a conversation, which the model does not read: there "K is 3.1" continues a case.
+            as_typed = " ".join(request.question.split())
+            if question_vector is None or question_vector.question != as_typed:
+                vector = self.retriever.embed_question(as_typed)
+                if as_typed == " ".join(screening.question.split()):
+                    question_vector = QuestionVector(as_typed, vector)
+            else:
+                vector = question_vector.vector
+            if self.scope_model.out_of_scope(vector):
+                scope = Scope.OUT
         context_turns = sum(1 for turn in request.history if turn.role == "user")
         return Triage(emergency, scope, article, context_turns, question_vector)
 
@@ -281,7 +298,7 @@ class Planner:
         if unknown:
             message = self.abstention(query, unknown_terms=unknown)
             return Outcome(AnswerStatus.INSUFFICIENT_EVIDENCE, (message,), evidence=found, unknown_terms=unknown)
-        narrowed = self.narrow(query, retrieval)
+        narrowed = self.narrower.narrow(query.question, retrieval)
         evidence = tuple(narrowed.retrieval.passages)
         best = narrowed.retrieval.best_citable_similarity
         lexical = best < abstain_below and self.evidence.supported(query.question, narrowed.retrieval.passages)
@@ -299,47 +316,6 @@ class Planner:
         # The summaries of the articles found may be quoted too, never weighed: the checks above read the ranking.
         return Outcome(AnswerStatus.ANSWERED, compose=True, evidence=(*evidence, *narrowed.retrieval.summaries))
 
-    def narrow(self, query: Query, retrieval: Retrieval) -> Narrowed:
-        found = retrieval
-        best = retrieval.best_citable_similarity
-        wanted = sorted(populations(query.question))
-        if wanted:
-            # A question about a population is answered only from passages that speak about it.
-            retrieval = replace(
-                retrieval,
-                passages=[p for p in retrieval.passages if self._covers(p, wanted)],
-                summaries=[p for p in retrieval.summaries if self._covers(p, wanted)],
-            )
-            best = retrieval.best_citable_similarity
-        # Evidence from an article written for another age group or sex (or for non-pregnant women), or on the other
-        # form of the thing asked about ("a lower GI bleed" and the upper GI bleeding article), does not answer the
-        # question, unless the passage itself speaks of the group or form asked about.
-        for fitting_of, label in (
-            (self.evidence.fitting_group, "the patient group asked about"),
-            (self.evidence.fitting_subtype, "the form of the condition asked about"),
-        ):
-            fitting = fitting_of(query.question, retrieval.passages)
-            if fitting is not None:
-                retrieval = replace(
-                    retrieval, passages=fitting, summaries=fitting_of(query.question, retrieval.summaries) or []
-                )
-                if retrieval.best_citable_similarity < best:
-                    wanted = wanted or [label]
-        if self._topic_left_behind(query.question, found, retrieval):
-            # The article on what was asked was for another group or form; the rest is about other things.
-            retrieval = replace(retrieval, passages=[], summaries=[])
-            wanted = wanted or ["the patient group asked about"]
-        return Narrowed(retrieval, tuple(wanted))
-
-    def _topic_left_behind(self, question: str, found: Retrieval, kept: Retrieval) -> bool:
-        """The best passage found was narrowed away, and its article's heading names what the question asks about
-        while no article kept among the passages to cite does."""
-        best = next((p for p in found.passages if p.chunk.cited_claim), None)
-        if best is None or any(p.chunk.article_id == best.chunk.article_id for p in kept.passages):
-            return False
-        citable = [p.chunk.article_id for p in kept.passages if p.chunk.cited_claim][:DEFAULT_MAX_CITATIONS]
-        return bool(self.evidence.topic_left_behind(question, best.chunk.article_id, set(citable)))
-
     def floor(self, triage: Triage) -> float:
         """The similarity below which the best citable passage is not evidence for this question."""
         if triage.reading is not None or triage.context_turns:
@@ -353,18 +329,6 @@ class Planner:
         floor = 0.0 if lexical else abstain_below
         cited = [p for p in retrieval.passages if p.chunk.cited_claim and p.similarity >= floor]
         return self.evidence.unaddressed(query.question, cited[:DEFAULT_MAX_CITATIONS], reading)
-
-    def _covers(self, passage: Passage, wanted: list[str]) -> bool:
-        found = populations(passage.chunk.text) | self._article_populations(passage.chunk.article_id)
-        return all(population in found for population in wanted)
-
-    def _article_populations(self, article_id: str) -> set[str]:
-        cached = self._populations.get(article_id)
-        if cached is None:
-            article = self.index.articles.get(article_id)
-            cached = populations(f"{article.title} {article.question}") if article else set()
-            self._populations[article_id] = cached
-        return cached
 
     def abstention(
         self, query: Query, unknown_terms: tuple[str, ...] = (), populations: tuple[str, ...] | None = None

@@ -32,6 +32,7 @@ from service.retrieval.retriever import RetrievalConfig, Retriever
 from service.runtime.memory import release_free_memory
 from service.schema import FollowupRequest
 from service.triage.emergency_model import emergency_model_for
+from service.triage.scope_model import scope_model_for
 
 log = logging.getLogger("vademecum.service")
 
@@ -179,7 +180,10 @@ class ServiceState:
             index, self.query_embedder, RetrievalConfig(learned_ranking=self.settings.service.learned_ranking)
         )
         emergency_model = emergency_model_for(self.embedder.model_name, self.embedder.dimension)
-        service = AnswerService(index, retriever, composer=self.composer, emergency_model=emergency_model)
+        scope_model = scope_model_for(self.embedder.model_name, self.embedder.dimension)
+        service = AnswerService(
+            index, retriever, composer=self.composer, emergency_model=emergency_model, scope_model=scope_model
+        )
         served = Served(index, retriever, service)
         not_ready = f"index {index.version} is empty" if not index.chunks else None
         if not_ready is None:

@@ -7,8 +7,8 @@ All are lexical and deterministic but one:
   a teaching question), and a generic acuity layer; `guidance`: what leads an emergency's
   answer, for a patient or a clinician; `slips`: slips of the keys in the words that say someone is in trouble
   now, put back before the emergency frame is read;
-- `emergency_model`: the learned second opinion over the question's embedding, for wordings no table lists,
-  trained by `python -m evals.train_triage`;
+- `emergency_model` and `scope_model`: the learned second opinions over the question's embedding, for wordings
+  no table or pattern lists, trained by `python -m evals.train_triage` and `python -m evals.train_scope`;
 - `scope`: only non-medical tasks and rule changes are out of scope; `rule_changes`: attempts to change the
   service's rules or role; `injection`: instructions aimed at the system;
 - `lexical_checks`: does the corpus use the question's terms and speak about its population and age group;
@@ -38,6 +38,7 @@ __all__ = [
     "red_flags",
     "rule_changes",
     "scope",
+    "scope_model",
     "situation_concepts",
     "slips",
     "subtypes",

@@ -261,12 +261,8 @@ class Asked:
             terms=terms, facet=facet, anchors=anchors, acronyms=acronyms, drugs_typed_short=short, dose_kind=kind
         )
 
-    @staticmethod
-    def _spelt_out(acronym: str, evidence: Sequence[EvidenceText]) -> bool:
-        return any(spells_out(acronym, e.tokens) for e in evidence)
-
-    def unaddressed(self, evidence: Sequence[EvidenceText]) -> list[str]:
-        """The asked terms no evidence text speaks of, and the facet when no sentence gives it."""
+    def _missing(self, evidence: Sequence[EvidenceText]) -> list[str]:
+        """The asked terms and acronyms none of the evidence texts speaks of."""
         words = frozenset().union(*(e.words for e in evidence))
         stems = frozenset().union(*(e.stems for e in evidence))
         drugs = dict(self.drugs_typed_short)
@@ -280,9 +276,22 @@ class Asked:
         missing += [
             a for a in self.acronyms if a not in self.terms and a not in words and not self._spelt_out(a, evidence)
         ]
+        return missing
+
+    @staticmethod
+    def _spelt_out(acronym: str, evidence: Sequence[EvidenceText]) -> bool:
+        return any(spells_out(acronym, e.tokens) for e in evidence)
+
+    def unaddressed(self, evidence: Sequence[EvidenceText]) -> list[str]:
+        """The asked terms no evidence text speaks of, and the facet when no sentence gives it."""
+        missing = self._missing(evidence)
         if missing or self.facet is None:
             return missing
         for item in evidence:
+            # The dose or duration comes from a text that speaks of everything asked: the apixaban dose of the atrial
+            # fibrillation article is no answer to "apixaban dose for a DVT", though another article names DVT.
+            if self._missing([item]):
+                continue
             for sentence, facets in item.sentences:
                 if (
                     self.facet in facets

@@ -81,6 +81,10 @@ _BY_SYSTEM = {
     "children": """
         colic kawasaki intussusception bronchiolitis
         """,
+    # Conditions clinicians type as acronyms: a condition all the same, not general shorthand like "ICU" or "MRI".
+    "acronyms": """
+        dvt vte uti dka hhs ckd aki acs tia stemi nstemi copd gord gerd ibs pcos adhd ptsd ocd
+        """,
 }
 CONDITIONS: frozenset[str] = frozenset(word for words in _BY_SYSTEM.values() for word in words.split())
 

@@ -78,7 +78,7 @@ class EmergencyModel:
 
     def fits(self, embedding_model: str, dimension: int) -> bool:
         """Trained over this embedding model: the same name (any export of it) and the same width."""
-        return _base_name(embedding_model) == _base_name(self.embedding_model) and dimension == self.dimension
+        return base_model_name(embedding_model) == base_model_name(self.embedding_model) and dimension == self.dimension
 
     def to_json(self) -> str:
         body = {
@@ -136,7 +136,7 @@ def speaks_of_a_present_situation(question: str, *, weak_cues: bool, in_conversa
     return frame.allows(Kind.SYMPTOM)
 
 
-def _base_name(model: str) -> str:
+def base_model_name(model: str) -> str:
     """'all-MiniLM-L6-v2', whatever path or encoder suffix the name carries."""
     return model.replace("\\", "/").rstrip("/").rsplit("/", 1)[-1].split("@", 1)[0].split("+", 1)[0].lower()
 

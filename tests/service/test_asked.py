@@ -161,3 +161,13 @@ def test_ward_shorthand_for_a_drug_is_spoken_of_by_evidence_on_its_class() -> No
 def test_a_brand_name_is_spoken_of_by_evidence_that_names_the_generic() -> None:
     asked = Asked.read("lokelma dose?", CORPUS)
     assert asked.unaddressed(evidence("Sodium zirconium cyclosilicate 10 g three times daily.")) == []
+
+
+def test_a_dose_given_by_a_text_that_does_not_speak_of_the_condition_asked_is_no_answer() -> None:
+    corpus = CorpusTerms.build([*ARTICLES, "Apixaban 5 mg twice daily in atrial fibrillation."], common=["the"])
+    asked = Asked.read("apixaban dose for a DVT?", corpus)
+    dosing = "Apixaban for atrial fibrillation is 5 mg twice daily."
+    naming = "A DVT is treated with a DOAC for at least 3 months."
+
+    assert asked.unaddressed(evidence(dosing, naming)) == ["dose"]
+    assert asked.unaddressed(evidence(f"{naming} For a DVT, apixaban is 10 mg twice daily for 7 days.")) == []

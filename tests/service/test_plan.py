@@ -11,6 +11,7 @@ from service.retrieval.retriever import Mode, Retrieval, Retriever
 from service.schema import AnswerStatus, Audience, FollowupRequest, Turn
 from service.triage.emergency import detect_emergency
 from service.triage.emergency_model import emergency_model_for
+from tests.service.helpers import require_articles
 
 # Lay words the presentation tables do not read as an emergency (as in test_emergency_model.py).
 UNLISTED_EMERGENCY = "my son got stung and now   his lips are huge and he sounds croaky"
@@ -178,6 +179,20 @@ def test_a_two_letter_acronym_below_the_floor_is_spelt_out_too(index: LoadedInde
 
     assert plan.query is not None
     assert "PE (pulmonary embolism)" in plan.query.question
+    assert plan.outcome.status is AnswerStatus.ANSWERED
+
+
+def test_an_acronym_the_evidence_does_not_speak_of_is_searched_again_spelt_out(
+    index: LoadedIndex, embedder: Embedder
+) -> None:
+    # Above the floor, but on other articles' fluid passages: "DKA" is what the embedding model cannot read.
+    require_articles(index, "diabetic-ketoacidosis")
+    plan = AnswerService(index, Retriever(index, embedder)).plan(
+        FollowupRequest(question="how do we manage DKA fluids in the first hour?")
+    )
+
+    assert plan.query is not None
+    assert "DKA (diabetic ketoacidosis)" in plan.query.question
     assert plan.outcome.status is AnswerStatus.ANSWERED
 
 
