@@ -67,7 +67,8 @@ _TEACHING = re.compile(
     r"pathophysiology|definition|define|explain|teaching|exam questions?|students?|"
     r"for (my|the|our) (exams?|revision|finals|osce|coursework|essay|lecture|teaching)|in general|typically|usually|"
     r"patients with|people with|a patient with|someone with|anyone with|those with|presenting with|"
-    r"(in|for) an? (\d{1,3} (year|month|week|day) old|child|baby|infant|toddler|neonate|newborn|adult|teenager)|"
+    r"(in|for) an? (\d{1,3} (year|month|week|day) old|child|baby|infant|toddler|neonate|newborn|adult|teenager|"
+    r"man|woman|person|patient|diabetic|smoker)|"
     r"how (is|are) .{1,60} (managed|treated|assessed|investigated|diagnosed|recognised|recognized)|"
     r"what is the (management|treatment|first line|dose|definition)|is .{1,60} a sign of|"
     r"when (should|do|is) .{1,60} (refer|referred|admit|admitted|escalate|escalated)|"
@@ -229,6 +230,7 @@ _PUNCTUATION = re.compile(r"[,;+.?!]")
 _MANAGEMENT_TOPIC = re.compile(
     r"\b(dose|doses|dosing|timing|threshold|thresholds|interval|choice|choices|first line|second line|duration|"
     r"target|targets|regimen|criteria|indications|management|options|monitoring|investigations|work ?up|"
+    r"rate|rates|per kg|"
     r"protocol|guideline|guidelines|pathway|algorithm|differentials?|ddx|"
     # "<treatment> for <condition>" asks which treatment: "antibiotics for febrile neutropenia with...".
     r"(antibiotics?|abx|analgesia|painkillers|fluids|anticoagulation|prophylaxis|treatment) for)\b"

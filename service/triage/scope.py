@@ -209,6 +209,7 @@ _WORD = re.compile(r"[a-z0-9]+")
 # a programmer's, not a "class of drugs".
 _ARTIFACT = (
     r"(cover letter|letter|email|e mail|poem|haiku|limerick|essay|story|song|speech|tweet|blog|"
+    r"(thank you|thankyou|thanks|get well|birthday|leaving|retirement|sympathy) (note|card|message)|"
     r"((blog|linkedin|facebook|instagram|twitter|reddit|forum|social media) )post|"
     r"post (about|announcing|celebrating|thanking|saying|for (my|our|the) (team|friends|followers))|"
     r"cv|resume|code|script|program|function|class(?! of)|query|sql|regex|macro|spreadsheet|joke|slogan|"

@@ -288,3 +288,12 @@ def test_a_working_diagnosis_followed_by_a_question_is_still_a_question() -> Non
 def test_a_question_about_a_child_of_an_age_in_general_is_a_teaching_question() -> None:
     assert detect_emergency("febrile seizure in a 2 year old, do they need an EEG", weak_cues=False) is None
     assert detect_emergency("my 2 year old is having a febrile seizure and won't wake up") is not None
+
+
+def test_a_terse_rate_per_kg_lookup_is_no_case_reported() -> None:
+    assert detect_emergency("insulin infusion rate per kg in DKA", weak_cues=False) is None
+
+
+def test_a_treatment_asked_for_a_kind_of_patient_is_a_teaching_question() -> None:
+    assert detect_emergency("low sugar treatment in a diabetic on insulin", weak_cues=False) is None
+    assert detect_emergency("my husband is a diabetic on insulin, sweaty and confused now") is not None

@@ -195,3 +195,7 @@ def test_a_lay_voice_with_no_clinical_words_reaches_the_model_whatever_the_audie
 def test_a_dose_asked_for_a_child_in_general_is_no_present_situation() -> None:
     question = "salbutamol dose for a 4 year old having an asthma attack"
     assert not speaks_of_a_present_situation(question, weak_cues=False)
+
+
+def test_a_terse_rate_lookup_is_no_present_situation_for_the_model() -> None:
+    assert not speaks_of_a_present_situation("hyperkalaemia insulin dextrose rate", weak_cues=False)

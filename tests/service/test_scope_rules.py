@@ -206,3 +206,7 @@ def test_the_time_somewhere_is_general_knowledge_but_the_time_to_take_a_drug_is_
 def test_studying_medicine_is_everyday_life() -> None:
     assert is_non_medical_topic("recommend a good laptop for medical school")
     assert not is_non_medical_topic("a good laptop for the medical records of my clinic")
+
+
+def test_a_thank_you_card_is_a_writing_task_whoever_it_thanks() -> None:
+    assert is_non_medical_task("write a thank you card for the stroke unit nurses who cared for my mum")
