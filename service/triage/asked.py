@@ -79,6 +79,7 @@ _AT_WORK = re.compile(
 class Facet(StrEnum):
     DOSE = "dose"
     DURATION = "duration"
+    LEVEL = "level"  # a measured value or its target range: "lithium levels", "target INR range"
 
 
 _FACETS = {
@@ -88,6 +89,7 @@ _FACETS = {
     Facet.DURATION: re.compile(
         r"\b(how long|how many (days|weeks|months|hours)|duration|for how long|how many more)\b"
     ),
+    Facet.LEVEL: re.compile(r"\b(target|therapeutic|normal|safe) (range|level|levels)\b|\blevels?\b(?! of)"),
 }
 _FACET_EVIDENCE = {
     Facet.DOSE: re.compile(
@@ -98,6 +100,11 @@ _FACET_EVIDENCE = {
     Facet.DURATION: re.compile(
         r"\b(\d+|one|two|three|four|five|six|seven|ten|twelve|several)\s*(to \d+\s*)?(minutes?|mins?|hours?|days?|"
         r"weeks?|months?|years?|h|d)\b|\b(lifelong|indefinitely|long term|until|at least)\b"
+    ),
+    # A concentration ("0.4 to 1.0 mmol/L", normalised "mmol l"), a percentage, or an INR.
+    Facet.LEVEL: re.compile(
+        r"\b\d+(\.\d+)?( to \d+(\.\d+)?)?\s*(mmol|micromol|umol|mg|micrograms?|mcg|ng|nmol|pmol|iu|units?) (l|dl|ml)\b"
+        r"|\b\d+(\.\d+)? ?(%|per ?cent)|\binr (of )?\d"
     ),
 }
 

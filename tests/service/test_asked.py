@@ -171,3 +171,11 @@ def test_a_dose_given_by_a_text_that_does_not_speak_of_the_condition_asked_is_no
 
     assert asked.unaddressed(evidence(dosing, naming)) == ["dose"]
     assert asked.unaddressed(evidence(f"{naming} For a DVT, apixaban is 10 mg twice daily for 7 days.")) == []
+
+
+def test_a_level_asked_is_not_answered_by_a_passage_that_names_the_drug_without_one() -> None:
+    corpus = CorpusTerms.build([*ARTICLES, "Lithium lowers suicide in mood disorders."], common=["the", "target"])
+    asked = Asked.read("lithium levels - target range?", corpus)
+
+    assert asked.unaddressed(evidence("Lithium lowers suicide in mood disorders.")) == ["level"]
+    assert asked.unaddressed(evidence("Keep lithium levels at 0.4-1.0 mmol/L.")) == []
