@@ -35,7 +35,7 @@ from service.triage.drug_classes import DRUG_NAME, drug_classes, names_a_class
 from service.triage.lay_terms import CLINICAL_WORDS
 from service.triage.scope import FOLLOWUP_WORDS, STOPWORDS, is_generic_medical_word
 from service.triage.synonyms import SYNONYMS
-from service.triage.words import normalise
+from service.triage.words import normalise, one_edit_away
 
 _WORD = re.compile(r"[a-z0-9]+")
 _SENTENCE = re.compile(r"(?<=[.;!?])\s+|\n+")
@@ -142,6 +142,15 @@ class CorpusTerms:
         if used or len(word) < MIN_CHARS:
             return used
         return max((n for w, n in self.word_articles.items() if w.startswith(word)), default=0)
+
+    def slip_of_an_ordinary_word(self, word: str) -> bool:
+        """No article uses the word, and it is one slip from an ordinary word ("sohuld", "yeaar")."""
+        return (
+            self.articles_using(word) == 0
+            and word not in SYNONYMS
+            and word not in CLINICAL_WORDS
+            and one_edit_away(word, self.common)
+        )
 
     def drug_typed_as(self, short: str) -> str | None:
         """The one drug of a known class the corpus names that `short` begins ("clopi": "clopidogrel")."""
@@ -254,10 +263,15 @@ class Asked:
         terms = tuple(dict.fromkeys([*(w for w in words if corpus.is_specific(w)), *named, *everyday]))
         short = tuple((t, drug) for t in terms if not drug_classes(t) and (drug := corpus.drug_typed_as(t)))
         facet = next((f for f, pattern in _FACETS.items() if pattern.search(text)), None)
-        # Ordinary words ("keep it going") anchor nothing: then any sentence giving the facet will do.
+        # Ordinary words ("keep it going") anchor nothing: then any sentence giving the facet will do. Nor do their
+        # slips ("what dose sohuld i start?"), which no article uses.
         anchors = tuple(
             dict.fromkeys(
-                w for w in words if is_content_word(w) and (w not in corpus.common or is_generic_medical_word(w))
+                w
+                for w in words
+                if is_content_word(w)
+                and (w not in corpus.common or is_generic_medical_word(w))
+                and not corpus.slip_of_an_ordinary_word(w)
             )
         )
         # A lay word anchors by its clinical words too: "blood thinners" by "anticoagulant".

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Container
 
 
 def normalise(text: str) -> str:
@@ -40,3 +41,17 @@ def deletions(word: str, depth: int = 1) -> set[str]:
         frontier = {w[:i] + w[i + 1 :] for w in frontier for i in range(len(w)) if len(w) > 1}
         variants |= frontier
     return variants
+
+
+def one_edit_away(word: str, vocabulary: Container[str]) -> bool:
+    """`word` is one letter deleted, inserted, changed or two swapped from a word of `vocabulary` ("sohuld",
+    "yeaar", "cange"): a slip of that word. Some 50 look-ups a letter."""
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    splits = [(word[:i], word[i:]) for i in range(len(word) + 1)]
+    edits = (
+        [a + b[1:] for a, b in splits if b]
+        + [a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1]
+        + [a + c + b[1:] for a, b in splits if b for c in letters]
+        + [a + c + b for a, b in splits for c in letters]
+    )
+    return any(edit != word and edit in vocabulary for edit in edits)

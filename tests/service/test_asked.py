@@ -179,3 +179,17 @@ def test_a_level_asked_is_not_answered_by_a_passage_that_names_the_drug_without_
 
     assert asked.unaddressed(evidence("Lithium lowers suicide in mood disorders.")) == ["level"]
     assert asked.unaddressed(evidence("Keep lithium levels at 0.4-1.0 mmol/L.")) == []
+
+
+def test_a_slip_of_an_ordinary_word_anchors_no_dose() -> None:
+    corpus = CorpusTerms.build(ARTICLES, common=["the", "what", "should", "i"])
+    asked = Asked.read("what dose sohuld i start?", corpus)
+
+    assert "sohuld" not in asked.anchors
+    assert asked.unaddressed(evidence(ARTICLES[0])) == []
+
+
+def test_a_slip_of_a_drug_name_still_anchors_the_dose() -> None:
+    asked = Asked.read("tigacrelor maintenance dose?", CORPUS)
+
+    assert "tigacrelor" in asked.anchors
