@@ -1,4 +1,5 @@
-"""Named conditions: the diseases, disorders and infections a guideline is written about.
+"""Named conditions: the diseases, disorders and infections a guideline is written about (and the supplements
+and recreational drugs people ask about beside them).
 
 A question about a named condition asks about that condition. "How is gout treated in CKD?" is not answered by the
 CKD article's laxative passages, and "kawasaki disease aspirin dose" not by the acute coronary syndrome article's
@@ -86,7 +87,14 @@ _BY_SYSTEM = {
         dvt vte uti dka hhs ckd aki acs tia stemi nstemi copd gord gerd ibs pcos adhd ptsd ocd
         """,
 }
-CONDITIONS: frozenset[str] = frozenset(word for words in _BY_SYSTEM.values() for word in words.split())
+# Substances people ask about that are ordinary English words too: supplements, herbal and recreational drugs.
+# Asked about as a condition is ("does cannabis help cancer pain?", "cranberry juice for cystitis?").
+_SUBSTANCES = """
+    cannabis cannabidiol cbd marijuana cocaine heroin ketamine mdma ecstasy amphetamine nicotine vaping vape
+    melatonin turmeric ginger garlic cranberry echinacea ginkgo ginseng valerian chamomile probiotic probiotics
+    homeopathy homeopathic acupuncture chiropractic glucosamine collagen creatine kratom
+    """
+CONDITIONS: frozenset[str] = frozenset(word for words in (*_BY_SYSTEM.values(), _SUBSTANCES) for word in words.split())
 
 # "X disease" names X, unless X is an organ or a general word: "heart disease" names no condition of its own.
 _NAMED_BY = re.compile(r"\b([a-z]{4,})(?: s)? (disease|syndrome|disorder|palsy)\b")

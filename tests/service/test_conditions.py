@@ -34,3 +34,8 @@ def test_an_organ_before_disease_names_no_condition() -> None:
 def test_a_named_condition_is_no_generic_medical_word() -> None:
     assert is_generic_medical_word("patient")
     assert not is_generic_medical_word("migraine")
+
+
+def test_a_supplement_or_recreational_drug_is_named_like_a_condition() -> None:
+    assert named_conditions("is cranberry juice any good for cystitis") == ["cranberry", "cystitis"]
+    assert names_a_condition("ketamine")
