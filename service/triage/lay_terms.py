@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 from collections.abc import Container
 
+from service.triage.synonyms import SYNONYMS
 from service.triage.words import normalise
 
 __all__ = ["CLINICAL_WORDS", "LAY_TERMS", "as_typed", "in_clinical_words", "is_lay_medical"]
@@ -55,7 +56,9 @@ LAY_TERMS: dict[str, str] = {
     r"c diff|cdiff|c dif": "Clostridioides difficile",
 }
 _PATTERNS = [(re.compile(rf"\b({lay})\b"), clinical) for lay, clinical in LAY_TERMS.items()]
-_CLINICAL = frozenset(LAY_TERMS.values())
+# Brand names and ward shorthand (service.triage.synonyms) are searched with the name the articles use too:
+# "norad (noradrenaline)", "lokelma (zirconium)".
+_CLINICAL = frozenset(LAY_TERMS.values()) | frozenset(name for names in SYNONYMS.values() for name in names)
 
 # Each single lay word and the clinical words that speak of it: "thinners" is spoken of by "anticoagulant".
 CLINICAL_WORDS: dict[str, tuple[str, ...]] = {}
@@ -77,12 +80,18 @@ def in_clinical_words(question: str, known: Container[str] | None = None) -> str
     `known` (the corpus's words), only clinical words the corpus uses are added: others cannot help the search."""
     normalised = normalise(question)
     added = [clinical for pattern, clinical in _PATTERNS if pattern.search(normalised)]
-    missing = [
-        c
-        for c in dict.fromkeys(added)
-        if normalise(c) not in normalised and (known is None or all(w in known for w in normalise(c).split()))
+    # A brand name or shorthand by the first of its other names the corpus uses ("norad": "norepinephrine").
+    added += [
+        next((name for name in SYNONYMS[word] if _uses(known, name)), SYNONYMS[word][0])
+        for word in normalised.split()
+        if word in SYNONYMS
     ]
+    missing = [c for c in dict.fromkeys(added) if normalise(c) not in normalised and _uses(known, c)]
     return f"{question} ({', '.join(missing)})" if missing else question
+
+
+def _uses(known: Container[str] | None, words: str) -> bool:
+    return known is None or all(w in known for w in normalise(words).split())
 
 
 def as_typed(question: str) -> str:

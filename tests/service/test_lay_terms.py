@@ -47,3 +47,14 @@ def test_a_bracket_the_user_typed_is_kept() -> None:
 def test_only_clinical_words_the_corpus_uses_are_added() -> None:
     question = "tranexamic acid for heavy periods"
     assert in_clinical_words(question, known={"tranexamic", "acid"}) == question
+
+
+def test_ward_shorthand_is_searched_with_the_name_the_articles_use() -> None:
+    question = in_clinical_words("should i add gent?", known={"gentamicin", "aminoglycoside"})
+
+    assert question == "should i add gent? (gentamicin)"
+    assert as_typed(question) == "should i add gent?"
+
+
+def test_shorthand_is_searched_with_the_first_other_name_the_corpus_knows() -> None:
+    assert in_clinical_words("norad via a peripheral line?", known={"norepinephrine"}).endswith("(norepinephrine)")
