@@ -170,7 +170,8 @@ class Frame:
 
 # A clause that opens with a question word: "..., what tablets will he be on", not "thrown up what looks like".
 _CLAUSE_QUESTION = re.compile(
-    r"(^|[,.;:!]|\s-)\s*(what|which|when|how|why|who|should|can|could|is|are|does|do|would|will|any)\b"
+    r"(^|[,.;:!]|\s-)\s*(what|which|when|how|why|who|should|can|could|is|are|does|do|would|will|any|tell me|"
+    r"give me)\b"
 )
 # Someone unable to do something now ("can't get up", "won't wake"): a present state, however the question asks.
 _UNABLE = re.compile(r"\b(cant|can t|cannot|wont|won t|unable|not able|isnt|is not|doesnt|does not)\b")

@@ -199,3 +199,8 @@ def test_a_dose_asked_for_a_child_in_general_is_no_present_situation() -> None:
 
 def test_a_terse_rate_lookup_is_no_present_situation_for_the_model() -> None:
     assert not speaks_of_a_present_situation("hyperkalaemia insulin dextrose rate", weak_cues=False)
+
+
+def test_a_request_to_be_told_what_to_take_asks_for_information() -> None:
+    question = "my mum says she feels rough with her period, tell me what she can take"
+    assert not speaks_of_a_present_situation(question, weak_cues=True)
