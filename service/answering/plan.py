@@ -29,6 +29,7 @@ from service.logs import failure_fields
 from service.retrieval.query import resolve_query
 from service.retrieval.retriever import Retrieval
 from service.schema import AnswerBlock, AnswerStatus, Audience, BlockKind, FollowupRequest
+from service.triage.acronyms import typed_acronyms
 from service.triage.emergency import Emergency, detect_emergency
 from service.triage.emergency_model import EmergencyModel, speaks_of_a_present_situation
 from service.triage.guidance import guidance as emergency_guidance
@@ -177,7 +178,8 @@ class Planner:
         if isinstance(found, SearchFailed):
             return AnswerPlan(screening, triage, self.search_failed(triage, request.audience), query, error=found.error)
         outcome = self.weigh(query, found, triage, request.audience)
-        if outcome.unaddressed and triage.emergency is None:
+        typed = typed_acronyms(query.question, shorthand=True, two_letters=True)
+        if triage.emergency is None and any(term in typed for term in outcome.unaddressed):
             # What the evidence does not speak of may be an acronym the embedding model cannot read ("DKA fluids"):
             # searched again with it spelt out in the articles' words, the answer is kept if it addresses the question.
             spelt, again = self.spell_out(query, found, floor=float("inf"))

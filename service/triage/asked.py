@@ -145,11 +145,12 @@ class CorpusTerms:
 
     def slip_of_an_ordinary_word(self, word: str) -> bool:
         """No article uses the word, and it is one slip from an ordinary word ("sohuld", "yeaar")."""
+        # The prefix scan of `articles_using` reads every corpus word: asked last, of the few words that are slips.
         return (
-            self.articles_using(word) == 0
-            and word not in SYNONYMS
+            word not in SYNONYMS
             and word not in CLINICAL_WORDS
             and one_edit_away(word, self.common)
+            and self.articles_using(word) == 0
         )
 
     def drug_typed_as(self, short: str) -> str | None:
