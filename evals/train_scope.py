@@ -27,12 +27,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold
 
 from evals.datasets import GOLDEN_CORPUS, REPO, read_devset, read_golden, shared_data_dir
 from evals.models import Case
-from evals.train_triage import consumer_questions, corpus_questions
+from evals.train_triage import consumer_questions, corpus_questions, fit
 from ingest.embedding import Embedder, SentenceTransformerEmbedder, default_model_path
 from service.schema import AnswerStatus
 from service.triage.scope_model import MODEL_FILE, ScopeModel
@@ -93,7 +92,7 @@ def choose(vectors: np.ndarray, examples: Sequence[Example], seed: int = SEED) -
         out_of_fold = np.zeros(len(examples))
         for train, held in StratifiedKFold(FOLDS, shuffle=True, random_state=seed).split(rows, labels[rows]):
             fit_rows = np.concatenate([rows[train], always])
-            model = _fit(vectors[fit_rows], labels[fit_rows], c)
+            model = fit(vectors[fit_rows], labels[fit_rows], c)
             out_of_fold[rows[held]] = model.predict_proba(vectors[rows[held]])[:, 1]
         for threshold in THRESHOLD_GRID:
             flagged, truth = out_of_fold[rows] >= threshold, labels[rows]
@@ -104,7 +103,7 @@ def choose(vectors: np.ndarray, examples: Sequence[Example], seed: int = SEED) -
 def train(examples: Sequence[Example], embedder: Embedder, seed: int = SEED) -> ScopeModel:
     vectors = np.asarray(embedder.embed_documents([e.question for e in examples]), dtype=np.float32)
     best = choose(vectors, examples, seed)
-    final = _fit(vectors, np.array([e.out_of_scope for e in examples]), best.c)
+    final = fit(vectors, np.array([e.out_of_scope for e in examples]), best.c)
     counted = [e for e in examples if e.source not in ALWAYS_TRAINED]
     return ScopeModel(
         embedding_model=embedder.model_name,
@@ -130,10 +129,6 @@ def train(examples: Sequence[Example], embedder: Embedder, seed: int = SEED) -> 
             },
         },
     )
-
-
-def _fit(vectors: np.ndarray, labels: np.ndarray, c: float) -> LogisticRegression:
-    return LogisticRegression(C=c, max_iter=5000, class_weight="balanced").fit(vectors, labels)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -137,7 +137,7 @@ def choose(vectors: np.ndarray, examples: Sequence[Example], seed: int = SEED) -
         out_of_fold = np.zeros(len(examples))
         for train, held in StratifiedKFold(FOLDS, shuffle=True, random_state=seed).split(rows, labels[rows]):
             fit_rows = np.concatenate([rows[train], always])
-            model = _fit(vectors[fit_rows], labels[fit_rows], c)
+            model = fit(vectors[fit_rows], labels[fit_rows], c)
             out_of_fold[rows[held]] = model.predict_proba(vectors[rows[held]])[:, 1]
         scores[c] = out_of_fold
         candidates += _candidates(c, out_of_fold, rows, labels, gate, alarming)
@@ -172,7 +172,7 @@ def train(examples: Sequence[Example], embedder: Embedder, seed: int = SEED) -> 
     vectors = np.asarray(embedder.embed_documents([e.question for e in examples]), dtype=np.float32)
     best, conversation = choose(vectors, examples, seed)
     labels = np.array([e.emergency for e in examples])
-    final = _fit(vectors, labels, best.c)
+    final = fit(vectors, labels, best.c)
     counted = [e for e in examples if e.source not in ALWAYS_TRAINED]
     return EmergencyModel(
         embedding_model=embedder.model_name,
@@ -207,7 +207,8 @@ def train(examples: Sequence[Example], embedder: Embedder, seed: int = SEED) -> 
     )
 
 
-def _fit(vectors: np.ndarray, labels: np.ndarray, c: float) -> LogisticRegression:
+def fit(vectors: np.ndarray, labels: np.ndarray, c: float) -> LogisticRegression:
+    """A class-balanced logistic regression of strength C (the scope model's trainer fits the same way)."""
     return LogisticRegression(C=c, max_iter=5000, class_weight="balanced").fit(vectors, labels)
 
 

@@ -8,7 +8,8 @@ All are lexical and deterministic but one:
   answer, for a patient or a clinician; `slips`: slips of the keys in the words that say someone is in trouble
   now, put back before the emergency frame is read;
 - `emergency_model` and `scope_model`: the learned second opinions over the question's embedding, for wordings
-  no table or pattern lists, trained by `python -m evals.train_triage` and `python -m evals.train_scope`;
+  no table or pattern lists, trained by `python -m evals.train_triage` and `python -m evals.train_scope`, over
+  the shape they share (`linear_model`);
 - `scope`: only non-medical tasks and rule changes are out of scope; `rule_changes`: attempts to change the
   service's rules or role; `injection`: instructions aimed at the system;
 - `lexical_checks`: does the corpus use the question's terms and speak about its population and age group;
@@ -34,6 +35,7 @@ __all__ = [
     "injection",
     "lay_terms",
     "lexical_checks",
+    "linear_model",
     "personal_details",
     "red_flags",
     "rule_changes",

@@ -23,18 +23,16 @@ by the same cross-validation over the tune half's and golden's conversation case
 
 from __future__ import annotations
 
-import json
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
-
-import numpy as np
+from typing import Any, ClassVar
 
 from ingest.embedding import Vectors
 from service.triage.emergency import Emergency, observations
 from service.triage.frame import asks_for_information, read_frame
+from service.triage.linear_model import LinearModel
 from service.triage.red_flags import Kind
 from service.triage.rule_changes import changes_the_rules
 from service.triage.scope import is_non_medical_task, is_non_medical_topic
@@ -49,24 +47,13 @@ SEMANTIC_FLAG = "urgent: described like an emergency"
 
 
 @dataclass(frozen=True)
-class EmergencyModel:
+class EmergencyModel(LinearModel):
     """Logistic regression over a unit-length question vector: P(emergency) = sigmoid(w . v + b)."""
 
-    embedding_model: str
-    weights: np.ndarray
-    bias: float
-    threshold: float
-    # How it was trained and what cross-validation gave: kept with the weights, never read for decisions.
-    provenance: dict[str, Any] = field(default_factory=dict)
+    NAME: ClassVar[str] = "emergency model"
+
     # The threshold for a question inside a conversation (see the module docstring); None: `threshold`.
     conversation_threshold: float | None = None
-
-    @property
-    def dimension(self) -> int:
-        return int(self.weights.shape[0])
-
-    def probability(self, vector: Vectors) -> float:
-        return float(1.0 / (1.0 + np.exp(-(float(np.dot(self.weights, vector)) + self.bias))))
 
     def detect(self, vector: Vectors, *, in_conversation: bool = False) -> Emergency | None:
         """An emergency when the question's vector scores at or above the threshold (inside a conversation,
@@ -76,41 +63,14 @@ class EmergencyModel:
             return None
         return Emergency(flag=SEMANTIC_FLAG, system="semantic", concepts=frozenset(), semantic=True)
 
-    def fits(self, embedding_model: str, dimension: int) -> bool:
-        """Trained over this embedding model: the same name (any export of it) and the same width."""
-        return base_model_name(embedding_model) == base_model_name(self.embedding_model) and dimension == self.dimension
-
-    def to_json(self) -> str:
-        body = {
-            "embedding_model": self.embedding_model,
-            "threshold": self.threshold,
-            **({} if self.conversation_threshold is None else {"conversation_threshold": self.conversation_threshold}),
-            "bias": self.bias,
-            "weights": [round(float(w), 6) for w in self.weights],
-            "provenance": self.provenance,
-        }
-        return json.dumps(body, indent=1) + "\n"
+    def _thresholds(self) -> dict[str, float]:
+        return {} if self.conversation_threshold is None else {"conversation_threshold": self.conversation_threshold}
 
     @classmethod
-    def from_json(cls, text: str) -> EmergencyModel:
-        body = json.loads(text)
-        weights = np.asarray(body["weights"], dtype=np.float32)
-        if weights.ndim != 1 or not weights.size:
-            raise ValueError("emergency model: 'weights' must be a non-empty list of numbers")
-        threshold = float(body["threshold"])
+    def _fields(cls, body: dict[str, Any]) -> dict[str, Any]:
         # A file written before conversations had their own threshold uses the one threshold for both.
-        conversation_threshold = body.get("conversation_threshold")
-        for value in (threshold, threshold if conversation_threshold is None else float(conversation_threshold)):
-            if not 0.0 < value < 1.0:
-                raise ValueError(f"emergency model: threshold {value} is not a probability strictly between 0 and 1")
-        return cls(
-            embedding_model=str(body["embedding_model"]),
-            weights=weights,
-            bias=float(body["bias"]),
-            threshold=threshold,
-            provenance=dict(body.get("provenance") or {}),
-            conversation_threshold=None if conversation_threshold is None else float(conversation_threshold),
-        )
+        inside = body.get("conversation_threshold")
+        return {**super()._fields(body), "conversation_threshold": None if inside is None else cls._probability(inside)}
 
 
 def speaks_of_a_present_situation(question: str, *, weak_cues: bool, in_conversation: bool = False) -> bool:
@@ -134,11 +94,6 @@ def speaks_of_a_present_situation(question: str, *, weak_cues: bool, in_conversa
     if clinician_asking and not frame.changed_now and not observations(normalise(question)):
         return False
     return frame.allows(Kind.SYMPTOM)
-
-
-def base_model_name(model: str) -> str:
-    """'all-MiniLM-L6-v2', whatever path or encoder suffix the name carries."""
-    return model.replace("\\", "/").rstrip("/").rsplit("/", 1)[-1].split("@", 1)[0].split("+", 1)[0].lower()
 
 
 @lru_cache(maxsize=4)

@@ -17,17 +17,14 @@ model the vectors mean something else, so the model is not used (and says so onc
 
 from __future__ import annotations
 
-import json
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
-
-import numpy as np
+from typing import ClassVar
 
 from ingest.embedding import Vectors
-from service.triage.emergency_model import base_model_name
+from service.triage.linear_model import LinearModel
 
 __all__ = ["MODEL_FILE", "ScopeModel", "load_scope_model", "scope_model_for"]
 
@@ -37,56 +34,13 @@ MODEL_FILE = Path(__file__).with_name("scope_model.json")
 
 
 @dataclass(frozen=True)
-class ScopeModel:
+class ScopeModel(LinearModel):
     """Logistic regression over a unit-length question vector: P(out of scope) = sigmoid(w . v + b)."""
 
-    embedding_model: str
-    weights: np.ndarray
-    bias: float
-    threshold: float
-    # How it was trained and what cross-validation gave: kept with the weights, never read for decisions.
-    provenance: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def dimension(self) -> int:
-        return int(self.weights.shape[0])
-
-    def probability(self, vector: Vectors) -> float:
-        return float(1.0 / (1.0 + np.exp(-(float(np.dot(self.weights, vector)) + self.bias))))
+    NAME: ClassVar[str] = "scope model"
 
     def out_of_scope(self, vector: Vectors) -> bool:
         return self.probability(vector) >= self.threshold
-
-    def fits(self, embedding_model: str, dimension: int) -> bool:
-        """Trained over this embedding model: the same name (any export of it) and the same width."""
-        return base_model_name(embedding_model) == base_model_name(self.embedding_model) and dimension == self.dimension
-
-    def to_json(self) -> str:
-        body = {
-            "embedding_model": self.embedding_model,
-            "threshold": self.threshold,
-            "bias": self.bias,
-            "weights": [round(float(w), 6) for w in self.weights],
-            "provenance": self.provenance,
-        }
-        return json.dumps(body, indent=1) + "\n"
-
-    @classmethod
-    def from_json(cls, text: str) -> ScopeModel:
-        body = json.loads(text)
-        weights = np.asarray(body["weights"], dtype=np.float32)
-        if weights.ndim != 1 or not weights.size:
-            raise ValueError("scope model: 'weights' must be a non-empty list of numbers")
-        threshold = float(body["threshold"])
-        if not 0.0 < threshold < 1.0:
-            raise ValueError(f"scope model: threshold {threshold} is not a probability strictly between 0 and 1")
-        return cls(
-            embedding_model=str(body["embedding_model"]),
-            weights=weights,
-            bias=float(body["bias"]),
-            threshold=threshold,
-            provenance=dict(body.get("provenance") or {}),
-        )
 
 
 @lru_cache(maxsize=4)
