@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from ingest.chunking import SUMMARY_SECTION
+from service.answering.distinctive import distinctive_cover
 from service.handoffs import DraftItem, Passage, Query
 
 
@@ -45,16 +46,22 @@ class ExtractiveComposer:
     # Chosen on golden + the devset's tune half (0.1, 0.25, always) for the best must-have coverage; lead
     # from evidence is the same at every value, since the lead does not change.
     summary_margin: float = 0.25
+    # How much the passage's share of the question's distinctive words adds (`distinctive_cover`: the words
+    # few candidates share, "first line" among the UTI article's passages). Chosen on golden + the devset's
+    # tune half (0.1 to 1.2) for lead from evidence; evals/README.md gives the figures.
+    distinctive_weight: float = 0.2
 
-    def merit(self, passage: Passage, best_score: float) -> float:
-        """How well a passage answers: its cosine relevance plus its share of retrieval's best fused score."""
+    def merit(self, passage: Passage, best_score: float, distinctive: float = 0.0) -> float:
+        """How well a passage answers: its cosine relevance, its share of retrieval's best fused score, and
+        its share of the question's distinctive words."""
         share = passage.score / best_score if best_score > 0 else 0.0
-        return passage.relevance + self.retrieval_weight * share
+        return passage.relevance + self.retrieval_weight * share + self.distinctive_weight * distinctive
 
-    def select(self, passages: list[Passage], max_citations: int) -> list[Passage]:
+    def select(self, passages: list[Passage], max_citations: int, question: str = "") -> list[Passage]:
         """The passages to quote, in the order to quote them.
 
-        Which ones: those within `margin` of the best merit. In what order: by the relevance model's
+        Which ones: those within `margin` of the best merit (which reads `question`'s distinctive words when
+        given). In what order: by the relevance model's
         probability when retrieval ranked with it (the same judgment that ordered retrieval), else by
         merit; the model's best passage is always quoted, first.
         """
@@ -63,7 +70,8 @@ class ExtractiveComposer:
         if not citable:
             return []
         best_score = max(p.score for p in citable)
-        merits = {id(p): self.merit(p, best_score) for p in citable}
+        covers = distinctive_cover(question, citable) if self.distinctive_weight else [0.0] * len(citable)
+        merits = {id(p): self.merit(p, best_score, cover) for p, cover in zip(citable, covers, strict=True)}
         best = max(merits.values())
         chosen = [p for p in citable if merits[id(p)] >= best - self.margin]
         if all(p.merit is not None for p in citable):
@@ -93,7 +101,7 @@ class ExtractiveComposer:
         return best
 
     def stream(self, query: Query, passages: list[Passage], max_citations: int) -> Iterator[DraftItem | str]:
-        chosen = self.select(passages, max_citations)
+        chosen = self.select(passages, max_citations, query.question)
         if not chosen:
             return
         direct, rest = chosen[0], chosen[1:]
