@@ -46,41 +46,44 @@ class ExtractiveComposer:
     # Chosen on golden + the devset's tune half (0.1, 0.25, always) for the best must-have coverage; lead
     # from evidence is the same at every value, since the lead does not change.
     summary_margin: float = 0.25
-    # How much the passage's share of the question's distinctive words adds (`distinctive_cover`: the words
-    # few candidates share, "first line" among the UTI article's passages). Chosen on golden + the devset's
-    # tune half (0.1 to 1.2) for lead from evidence; evals/README.md gives the figures.
+    # How much the passage's share of the question's distinctive words adds to its merit when ordering
+    # (`distinctive_cover`: the words few candidates share, "first line" among the UTI article's passages).
+    # Chosen on golden + the devset's tune half (0.1 to 1.2) for lead from evidence; evals/README.md.
     distinctive_weight: float = 0.2
 
-    def merit(self, passage: Passage, best_score: float, distinctive: float = 0.0) -> float:
-        """How well a passage answers: its cosine relevance, its share of retrieval's best fused score, and
-        its share of the question's distinctive words."""
+    def merit(self, passage: Passage, best_score: float) -> float:
+        """How well a passage answers: its cosine relevance plus its share of retrieval's best fused score."""
         share = passage.score / best_score if best_score > 0 else 0.0
-        return passage.relevance + self.retrieval_weight * share + self.distinctive_weight * distinctive
+        return passage.relevance + self.retrieval_weight * share
 
     def select(self, passages: list[Passage], max_citations: int, question: str = "") -> list[Passage]:
         """The passages to quote, in the order to quote them.
 
-        Which ones: those within `margin` of the best merit (which reads `question`'s distinctive words when
-        given). In what order: by the relevance model's
-        probability when retrieval ranked with it (the same judgment that ordered retrieval), else by
-        merit; the model's best passage is always quoted, first.
+        Which ones: those within `margin` of the best merit. In what order: by the relevance model's
+        probability when retrieval ranked with it (the same judgment that ordered retrieval), else by merit
+        plus the share of `question`'s distinctive words the passage holds. The best by that order is always
+        quoted, first: the passage that holds what was asked ("first line") leads even when it sits just
+        outside the margin, while the margin keeps the rest of the answer as broad as before.
         """
         quotable = [p for p in passages if p.chunk.citations and p.similarity >= self.min_similarity]
         citable = [p for p in quotable if p.chunk.cited_claim]
         if not citable:
             return []
         best_score = max(p.score for p in citable)
-        covers = distinctive_cover(question, citable) if self.distinctive_weight else [0.0] * len(citable)
-        merits = {id(p): self.merit(p, best_score, cover) for p, cover in zip(citable, covers, strict=True)}
+        merits = {id(p): self.merit(p, best_score) for p in citable}
         best = max(merits.values())
         chosen = [p for p in citable if merits[id(p)] >= best - self.margin]
         if all(p.merit is not None for p in citable):
-            ranked = max(citable, key=lambda p: p.merit or 0.0)
-            if ranked not in chosen:
-                chosen.append(ranked)
-            order = {id(p): -(p.merit or 0.0) for p in chosen}
+            ordering = {id(p): p.merit or 0.0 for p in citable}
         else:
-            order = {id(p): -merits[id(p)] for p in chosen}
+            covers = distinctive_cover(question, citable) if self.distinctive_weight else [0.0] * len(citable)
+            ordering = {
+                id(p): merits[id(p)] + self.distinctive_weight * cover for p, cover in zip(citable, covers, strict=True)
+            }
+        first = max(citable, key=lambda p: ordering[id(p)])
+        if first not in chosen:
+            chosen.append(first)
+        order = {id(p): -ordering[id(p)] for p in chosen}
         # The strongest article leads; passages from other articles follow, each group best first.
         lead_article = min(chosen, key=lambda p: order[id(p)]).chunk.article_id
         chosen.sort(key=lambda p: (p.chunk.article_id != lead_article, order[id(p)]))

@@ -65,6 +65,19 @@ def test_the_passage_holding_what_the_question_asks_leads_a_more_similar_one_on_
     assert chosen[0].chunk.id == "a:0003"
 
 
+def test_the_question_s_distinctive_words_order_the_answer_without_narrowing_it() -> None:
+    # All three are within the margin of the best; only one says "first line". It leads; none is dropped.
+    passages = [
+        passage(1, 0.60, section="Special Situations", text="Recurrent UTI in women: vaginal oestrogen"),
+        passage(2, 0.59, section="Diagnosis", text="In women, dysuria makes UTI likely"),
+        passage(3, 0.58, section="First-Line Treatment", text="Trimethoprim for UTI in women"),
+    ]
+
+    chosen = ExtractiveComposer().select(passages, 5, "first line for UTI in women")
+
+    assert [p.chunk.id for p in chosen] == ["a:0003", "a:0001", "a:0002"]
+
+
 def test_without_the_question_the_closest_passage_leads() -> None:
     prophylaxis = passage(1, 0.60, section="Special Situations", text="Recurrent UTI in women: vaginal oestrogen")
     first_line = passage(3, 0.53, section="First-Line Treatment", text="Trimethoprim for UTI in women")
