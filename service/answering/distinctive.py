@@ -6,41 +6,52 @@ the UTI article speaks of UTI and women: "first line" is what was asked, and onl
 section (its heading, a few of its bullets) says it. Corpus-wide BM25 weighs those words by their rarity in
 the whole corpus, where "UTI" is rare and "first" is common, and the embedding hardly weighs them at all.
 
-So each of the question's content words (stemmed, as the relevance features compare them) is weighted by
-its rarity among the candidates themselves, log(candidates / candidates holding it) (a word in every
-candidate, or in none, decides nothing), and a passage's distinctive cover is the share of that weight its
-text and its section heading hold.
+So each of the question's terms is weighted by its rarity among the candidates themselves,
+log(candidates / candidates holding it) (a term in every candidate, or in none, decides nothing), and a
+passage's distinctive cover is the share of that weight its text and its section heading hold. The terms are
+the question's content words, stemmed as the relevance features compare them, and each pair of neighbouring
+ones: "first line" is a phrase, and a passage saying "the first antibiotic" and "second-line" holds both
+words but not the phrase.
 """
 
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
+from functools import lru_cache
+from itertools import pairwise
 
+from ingest.bm25 import stemmer
 from service.handoffs import Passage
-from service.retrieval.features import content_stems
+from service.retrieval.features import STOPWORDS
 
-__all__ = ["distinctive_cover"]
+__all__ = ["distinctive_cover", "terms"]
+
+_WORD = re.compile(r"[a-z0-9]+")
+
+
+# Passages recur across questions (the same article's bullets), so their terms are kept: a few MB at most.
+@lru_cache(maxsize=8192)
+def terms(text: str) -> frozenset[str]:
+    """The stemmed content words of `text` and each pair of neighbouring ones ("first line")."""
+    stems = stemmer().stemWords([w for w in _WORD.findall(text.casefold()) if w not in STOPWORDS])
+    return frozenset(stems) | {f"{a} {b}" for a, b in pairwise(stems)}
 
 
 def distinctive_cover(question: str, passages: Sequence[Passage]) -> list[float]:
     """Per passage (in order), the share of the question's distinctive weight that its text and heading hold."""
-    asked = content_stems(question)
+    asked = terms(question)
     if not asked or len(passages) < 2:
         return [0.0] * len(passages)
-    headings: dict[tuple[str, str], set[str]] = {}
-    held = []
-    for passage in passages:
-        chunk = passage.chunk
-        heading = headings.setdefault((chunk.article_id, chunk.section), content_stems(chunk.section))
-        held.append(asked & (content_stems(chunk.text) | heading))
+    held = [asked & (terms(p.chunk.text) | terms(p.chunk.section)) for p in passages]
     count = len(passages)
     weights = {}
-    for stem in asked:
-        holding = sum(stem in words for words in held)
+    for term in asked:
+        holding = sum(term in found for found in held)
         if 0 < holding < count:
-            weights[stem] = math.log(count / holding)
+            weights[term] = math.log(count / holding)
     total = sum(weights.values())
     if total == 0:
         return [0.0] * count
-    return [sum(weights.get(stem, 0.0) for stem in words) / total for words in held]
+    return [sum(weights.get(term, 0.0) for term in found) / total for found in held]

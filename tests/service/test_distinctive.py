@@ -27,7 +27,7 @@ def passage(n: int, text: str, section: str = "S") -> Passage:
 
 
 def test_a_word_every_passage_holds_decides_nothing() -> None:
-    passages = [passage(1, "UTI in women"), passage(2, "UTI in older women")]
+    passages = [passage(1, "UTI in women"), passage(2, "Recurrent UTI in women")]
 
     assert distinctive_cover("UTI women", passages) == [0.0, 0.0]
 
@@ -64,6 +64,19 @@ def test_words_are_compared_stemmed() -> None:
     passages = [passage(1, "Treatment of sepsis"), passage(2, "Recognising sepsis")]
 
     assert distinctive_cover("how do I recognise it", passages)[1] == pytest.approx(1.0)
+
+
+def test_a_phrase_counts_beyond_its_words() -> None:
+    passages = [
+        passage(1, "Trimethoprim is a first-line option"),
+        passage(2, "If the first antibiotic fails, choose a second-line one"),
+        passage(3, "Vaginal oestrogen"),
+    ]
+
+    covers = distinctive_cover("first line?", passages)
+
+    assert covers[0] == pytest.approx(1.0)
+    assert 0.0 < covers[1] < covers[0]
 
 
 def test_a_question_of_stopwords_alone_covers_nothing() -> None:
