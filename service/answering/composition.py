@@ -75,17 +75,21 @@ class ExtractiveComposer:
         chosen = [p for p in citable if merits[id(p)] >= best - self.margin]
         if all(p.merit is not None for p in citable):
             ordering = {id(p): p.merit or 0.0 for p in citable}
+            strength = ordering
         else:
             covers = distinctive_cover(question, citable) if self.distinctive_weight else [0.0] * len(citable)
             ordering = {
                 id(p): merits[id(p)] + self.distinctive_weight * cover for p, cover in zip(citable, covers, strict=True)
             }
-        first = max(citable, key=lambda p: ordering[id(p)])
+            # The question's words pick the passage within the article, not the article: a topic word the
+            # articles spell out ("DKA") is rare among passages without being what was asked.
+            strength = merits
+        # The strongest article leads; passages from other articles follow, each group best first.
+        lead_article = max(citable, key=lambda p: strength[id(p)]).chunk.article_id
+        first = max((p for p in citable if p.chunk.article_id == lead_article), key=lambda p: ordering[id(p)])
         if first not in chosen:
             chosen.append(first)
         order = {id(p): -ordering[id(p)] for p in chosen}
-        # The strongest article leads; passages from other articles follow, each group best first.
-        lead_article = min(chosen, key=lambda p: order[id(p)]).chunk.article_id
         chosen.sort(key=lambda p: (p.chunk.article_id != lead_article, order[id(p)]))
         summary = self.summary_for(chosen[0], quotable, best_score)
         if summary is not None:

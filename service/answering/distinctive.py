@@ -39,12 +39,31 @@ def terms(text: str) -> frozenset[str]:
     return frozenset(stems) | {f"{a} {b}" for a, b in pairwise(stems)}
 
 
+# A stem this long that begins a passage's word is that word: the stemmer leaves derivations apart ("treat" and
+# "treatment", "rehab" and "rehabilit"); shorter stems would find other words ("line" in "linezolid").
+_PREFIX_FROM = 5
+
+
+@lru_cache(maxsize=8192)
+def _beginnings(text: str) -> frozenset[str]:
+    """Every beginning, at least `_PREFIX_FROM` long, of the stemmed content words of `text`."""
+    return frozenset(
+        word[:end] for word in terms(text) if " " not in word for end in range(_PREFIX_FROM, len(word) + 1)
+    )
+
+
+def _held(asked: frozenset[str], text: str) -> frozenset[str]:
+    """The asked terms `text` holds: a term it has, or a long enough stem one of its words begins with."""
+    beginnings = _beginnings(text)
+    return frozenset(t for t in asked if t in terms(text) or (len(t) >= _PREFIX_FROM and t in beginnings))
+
+
 def distinctive_cover(question: str, passages: Sequence[Passage]) -> list[float]:
     """Per passage (in order), the share of the question's distinctive weight that its text and heading hold."""
     asked = terms(question)
     if not asked or len(passages) < 2:
         return [0.0] * len(passages)
-    held = [asked & (terms(p.chunk.text) | terms(p.chunk.section)) for p in passages]
+    held = [_held(asked, p.chunk.text) | _held(asked, p.chunk.section) for p in passages]
     count = len(passages)
     weights = {}
     for term in asked:

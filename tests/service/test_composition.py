@@ -78,6 +78,16 @@ def test_the_question_s_distinctive_words_order_the_answer_without_narrowing_it(
     assert [p.chunk.id for p in chosen] == ["a:0003", "a:0001", "a:0002"]
 
 
+def test_the_question_s_words_pick_the_passage_but_not_the_article() -> None:
+    # "DKA" is what the DKA article is about, yet only another article's passage writes it.
+    dka = passage(1, 0.60, article="dka", text="In diabetic ketoacidosis, give 0.1 units/kg/h of insulin")
+    other = passage(2, 0.55, article="hhs", text="Unlike DKA, HHS needs little insulin")
+
+    chosen = ExtractiveComposer().select([dka, other], 5, "insulin rate in DKA")
+
+    assert chosen[0].chunk.article_id == "dka"
+
+
 def test_without_the_question_the_closest_passage_leads() -> None:
     prophylaxis = passage(1, 0.60, section="Special Situations", text="Recurrent UTI in women: vaginal oestrogen")
     first_line = passage(3, 0.53, section="First-Line Treatment", text="Trimethoprim for UTI in women")

@@ -66,6 +66,18 @@ def test_words_are_compared_stemmed() -> None:
     assert distinctive_cover("how do I recognise it", passages)[1] == pytest.approx(1.0)
 
 
+def test_a_long_stem_that_begins_a_word_is_that_word() -> None:
+    passages = [passage(1, "Fluids", section="Treatment"), passage(2, "Duplex ultrasound", section="Diagnosis")]
+
+    assert distinctive_cover("how to treat it", passages) == [pytest.approx(1.0), 0.0]
+
+
+def test_a_short_stem_is_not_read_into_a_longer_word() -> None:
+    passages = [passage(1, "Linezolid 600 mg"), passage(2, "Vancomycin")]
+
+    assert distinctive_cover("second line?", passages) == [0.0, 0.0]
+
+
 def test_a_phrase_counts_beyond_its_words() -> None:
     passages = [
         passage(1, "Trimethoprim is a first-line option"),
