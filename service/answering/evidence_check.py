@@ -18,6 +18,7 @@ from service.triage.acronyms import spellings, typed_acronyms
 from service.triage.asked import Asked, CorpusTerms, EvidenceText, is_content_word, lexically_supported
 from service.triage.lay_terms import as_typed
 from service.triage.lexical_checks import AgeBand, article_band, named_sex, populations, question_band
+from service.triage.scope import STOPWORDS
 from service.triage.subtypes import contrasting_subtypes, named_subtypes, negates_a_thing
 from service.triage.words import normalise
 
@@ -28,6 +29,9 @@ _NOT_PREGNANT = re.compile(r"\b(not|non|isn'?t|isnt)[ -]pregnant\b")
 READ_ARTICLES = 256
 # The articles of the best passages an acronym's spelling out is looked for in, best first.
 SPELLING_ARTICLES = 3
+# A lower-case word that may be an acronym typed in a hurry: three to six letters or digits. Two letters are left
+# to capitals ("PE"): lower case, "us" or "af" are as often words or slips.
+_LOWER_CASE_WORD = re.compile(r"(?<![A-Za-z0-9])([a-z][a-z0-9]{2,5})(?![A-Za-z0-9])")
 # A spelling out written once may be chance ("missing action plans" for MAP); a term is written again.
 SPELLING_REPEATS = 2
 
@@ -104,12 +108,22 @@ class EvidenceCheck:
         articles = list(dict.fromkeys(p.chunk.article_id for p in passages))[:SPELLING_ARTICLES]
         texts = [self._evidence_text(i) for i in articles]
         expanded = question
-        for acronym in typed_acronyms(question, shorthand=True, two_letters=True):
+        typed = typed_acronyms(question, shorthand=True, two_letters=True)
+        for acronym in [*typed, *(w for w in self._written_in_capitals(question, articles) if w not in typed)]:
             found = sum((spellings(acronym, t.tokens) for t in texts), Counter[tuple[str, ...]]())
             run, count = found.most_common(1)[0] if found else ((), 0)
             if count >= SPELLING_REPEATS:
                 expanded = _after_acronym(expanded, acronym, " ".join(run))
         return expanded
+
+    def _written_in_capitals(self, question: str, articles: Sequence[str]) -> list[str]:
+        """Words the question types in lower case ("criteria for dka being resolved") that the articles write
+        as acronyms ("DKA"): people type acronyms in lower case as often as not."""
+        words = [w for w in dict.fromkeys(_LOWER_CASE_WORD.findall(question)) if w not in STOPWORDS]
+        if not words:
+            return []
+        written = " ".join(self._article_text(i) for i in articles)
+        return [w for w in words if re.search(rf"(?<![A-Za-z0-9]){w.upper()}s?(?![A-Za-z0-9])", written)]
 
     @property
     def corpus(self) -> CorpusTerms:
@@ -168,5 +182,5 @@ def _heading_topic(question: str, heading: str) -> set[str]:
 
 def _after_acronym(question: str, acronym: str, long_form: str) -> str:
     """`long_form` in brackets after the first place the question types `acronym`."""
-    pattern = re.compile(rf"(?<![A-Za-z0-9]){re.escape(acronym.upper())}s?(?![A-Za-z0-9])")
+    pattern = re.compile(rf"(?<![A-Za-z0-9]){re.escape(acronym)}s?(?![A-Za-z0-9])", re.IGNORECASE)
     return pattern.sub(lambda m: f"{m.group(0)} ({long_form})", question, count=1)

@@ -112,3 +112,21 @@ def test_a_passage_that_speaks_of_the_form_asked_about_answers_it_whatever_its_a
 
     assert fitting
     assert all("acute kidney injury" in p.chunk.text for p in fitting)
+
+
+def test_an_acronym_typed_in_lower_case_is_spelt_out_where_the_articles_write_it_in_capitals(
+    index: LoadedIndex,
+) -> None:
+    require_articles(index, "diabetic-ketoacidosis")
+    passages = article_passages(index, "diabetic-ketoacidosis")
+
+    spelt = EvidenceCheck(index).spelt_out("criteria for dka being resolved", passages)
+
+    assert spelt == "criteria for dka (diabetic ketoacidosis) being resolved"
+
+
+def test_a_lower_case_word_the_articles_never_write_in_capitals_is_left_as_typed(index: LoadedIndex) -> None:
+    require_articles(index, "diabetic-ketoacidosis")
+    passages = article_passages(index, "diabetic-ketoacidosis")
+
+    assert EvidenceCheck(index).spelt_out("fluid rate for adults", passages) == "fluid rate for adults"
