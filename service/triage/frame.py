@@ -68,13 +68,20 @@ _TEACHING = re.compile(
     r"for (my|the|our) (exams?|revision|finals|osce|coursework|essay|lecture|teaching)|in general|typically|usually|"
     r"patients with|people with|a patient with|someone with|anyone with|those with|presenting with|"
     r"(in|for) an? (\d{1,3} ?(years?|yrs?|y|months?|mths?|mo|weeks?|wks?|days?) old|"
-    r"child|baby|infant|toddler|neonate|newborn|adult|teenager|"
+    r"([a-z-]+ )?(child|baby|infant|toddler|neonate|newborn|adult|teenager)|"
     r"man|woman|person|patient|diabetic|smoker)|"
     r"how (is|are) .{1,60} (managed|treated|assessed|investigated|diagnosed|recognised|recognized)|"
     r"what is the (management|treatment|first line|dose|definition)|is .{1,60} a sign of|"
     r"when (should|do|is) .{1,60} (refer|referred|admit|admitted|escalate|escalated)|"
     r"what are the|which .{1,40} (suggest|indicate|mean)|how do (you|we|i) (tell|recognise|recognize|spot)|"
     r"is it true)\b"
+)
+# A question that opens by naming a list to look up ("signs a bronchiolitis baby needs to come in", "treatment of
+# hypoglycaemia in a conscious adult") asks for it, whoever it names ("signs my baby is dehydrated"), unless
+# something happens now. "Symptoms: chest pain for 20 minutes" is a report: the list must be asked of something.
+_LOOK_UP = re.compile(
+    r"^\s*((warning |danger |red flag )?(signs?|symptoms?)|red flags?|treatment|management) "
+    r"(of|that|a|an|the|my|your|his|her|their|to|in|for|when|which|you|someone)\b"
 )
 # Asking how to talk about or prevent something, even with "my": "how do I talk to my son about self-harm?"
 _ADVICE = re.compile(
@@ -144,7 +151,8 @@ class Frame:
         reporting = not weak_cues and not asking and (bool(_CASE.search(text)) or findings >= 3)
         personal = strong or (weak_cues and not clinical) or reporting
         present = bool(_PRESENT.search(text))
-        teaching = (bool(_TEACHING.search(text)) and not strong) or bool(_ADVICE.search(text))
+        looks_up = bool(_LOOK_UP.search(text)) and not present
+        teaching = (bool(_TEACHING.search(text)) and not strong) or bool(_ADVICE.search(text)) or looks_up
         hypothetical = bool(_HYPOTHETICAL.search(text)) and not _NOW.search(text)
         news = bool(_PRESENT.search(_ONGOING.sub(" ", text)))
         history = bool(_HISTORY.search(text))

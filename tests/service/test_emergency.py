@@ -297,3 +297,7 @@ def test_a_terse_rate_per_kg_lookup_is_no_case_reported() -> None:
 def test_a_treatment_asked_for_a_kind_of_patient_is_a_teaching_question() -> None:
     assert detect_emergency("low sugar treatment in a diabetic on insulin", weak_cues=False) is None
     assert detect_emergency("my husband is a diabetic on insulin, sweaty and confused now") is not None
+
+
+def test_a_question_opening_with_the_treatment_it_looks_up_is_not_a_case() -> None:
+    assert detect_emergency("treatment of hypoglycaemia in a conscious adult", weak_cues=False) is None
