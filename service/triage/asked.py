@@ -83,8 +83,11 @@ class Facet(StrEnum):
 
 
 _FACETS = {
+    # Whether to change a dose ("does PEG need a dose change in dialysis?") asks about adjusting, which a text
+    # answers without giving one ("no dose adjustment is needed").
     Facet.DOSE: re.compile(
         r"\b(dose|doses|dosing|dosage|how much|loading|maintenance dose|starting dose|regimen|mg|mcg|micrograms)\b"
+        r"(?! (change|changes|changed|adjustment|adjustments|adjusted|reduction|reduced|modification|alteration)\b)"
     ),
     Facet.DURATION: re.compile(
         r"\b(how long|how many (days|weeks|months|hours)|duration|for how long|how many more)\b"

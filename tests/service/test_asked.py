@@ -27,6 +27,11 @@ def test_a_dose_the_evidence_gives_is_addressed() -> None:
     assert Asked.read("aspirin loading dose?", CORPUS).unaddressed(evidence(ARTICLES[0])) == []
 
 
+def test_whether_to_change_a_dose_is_answered_without_one() -> None:
+    asked = Asked.read("does ticagrelor need a dose change before PCI?", CORPUS)
+    assert asked.unaddressed(evidence(ARTICLES[0])) == []
+
+
 def test_a_drug_is_addressed_by_evidence_about_its_class() -> None:
     asked = Asked.read("she's on bisoprolol and not responding to adrenaline", CORPUS)
     assert asked.unaddressed(evidence(ARTICLES[1])) == []
