@@ -214,8 +214,10 @@ def lexically_supported(question: str, corpus: CorpusTerms, passages: Sequence[s
     rare = {w for w in words if 0 < corpus.stem_articles.get(_stem(w), 0) <= RARE_ARTICLES}
     # One rare word alone is a mention, not a name: "migraine" in a passage listing a seizure's mimics does
     # not answer how migraine is prevented. A name is two rare words ("Lund and Browder", "Cairo-Bishop") or
-    # a word typed as one: an acronym or a word with a number ("PERC", "CURB-65", "curb 65").
-    if not rare or (len(rare) < 2 and not _TYPED_AS_A_NAME.search(question)):
+    # a word typed as one: an acronym or a word with a number ("PERC", "CURB-65", "curb 65"), or a word naming a
+    # tool ("blatchford score", "parkland formula").
+    named_tool = any(re.search(rf"\b{w}[- ]{_TOOL}\b", normalise(question)) for w in rare)
+    if not rare or (len(rare) < 2 and not _TYPED_AS_A_NAME.search(question) and not named_tool):
         return False
     for text in passages:
         found = set(_WORD.findall(normalise(text)))
@@ -227,6 +229,7 @@ def lexically_supported(question: str, corpus: CorpusTerms, passages: Sequence[s
 
 # A word used by at most this many articles names something particular (a score, a rule, a trial).
 RARE_ARTICLES = 2
+_TOOL = r"(score|scores|scale|criteria|rule|rules|tool|classification|index|trial|formula|chart|algorithm)"
 _TYPED_AS_A_NAME = re.compile(r"\b([A-Z]{2,}[a-z]?|[A-Za-z]+[- ]?\d+[A-Za-z]*)\b")
 
 

@@ -73,6 +73,12 @@ def test_a_named_score_typed_in_lower_case_with_its_number_apart_is_lexical_supp
     assert lexically_supported("wat are the curb 65 criteria", corpus, [text])
 
 
+def test_a_rare_word_naming_a_score_typed_in_lower_case_is_lexical_support() -> None:
+    text = "The Glasgow-Blatchford score should be used at first assessment of upper GI bleeding."
+    corpus = CorpusTerms.build([*ARTICLES, text])
+    assert lexically_supported("what is the blatchford score used for", corpus, [text])
+
+
 def test_common_words_alone_are_no_lexical_support() -> None:
     assert not lexically_supported("what are the criteria?", CORPUS, ARTICLES)
 
