@@ -40,7 +40,7 @@ from service.triage.personal_details import strip_personal_details
 from service.triage.rule_changes import changes_the_rules
 from service.triage.scope import Scope, assess_scope, is_non_medical_task
 from service.triage.scope_model import ScopeModel
-from service.triage.slips import scope_slips
+from service.triage.slips import TypingSlips, scope_slips
 
 __all__ = [
     "DEFAULT_MAX_CITATIONS",
@@ -165,9 +165,11 @@ class Planner:
         self.emergency_model = emergency_model
         self.scope_model = scope_model
         self.narrower = Narrower(index, evidence, DEFAULT_MAX_CITATIONS)
+        # Slips of ordinary words put back before anything reads the question (service.triage.slips).
+        self.typing = TypingSlips(index.words)
 
     def plan(self, request: FollowupRequest) -> AnswerPlan:
-        screening = screen(request.question)
+        screening = screen(self.typing.put_back(request.question))
         triage = self.triage(request, screening)
         if triage.emergency is None and (triage.scope is Scope.OUT or screening.blank):
             return AnswerPlan(screening, triage, Outcome(AnswerStatus.OUT_OF_SCOPE, (_notice(wording.OUT_OF_SCOPE),)))

@@ -16,7 +16,7 @@ words of tasks, rule changes and general topics (`service.triage.scope.TASK_PATT
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Container, Iterable
 from functools import lru_cache
 
 from service.triage.concepts import edit_distance, english_words
@@ -24,7 +24,7 @@ from service.triage.rule_changes import RULE_PATTERNS
 from service.triage.scope import GENERAL_TOPICS, TASK_PATTERNS
 from service.triage.words import deletions
 
-__all__ = ["SlipCorrector", "pattern_words", "scope_slips"]
+__all__ = ["SlipCorrector", "TypingSlips", "pattern_words", "scope_slips"]
 
 _LETTERS = re.compile(r"[A-Za-z]+")
 # Shorter words leave too little to tell a slip from another word ("hes" and "has").
@@ -75,6 +75,53 @@ def scope_slips() -> SlipCorrector:
     """Slips of the words non-medical tasks and rule changes are read from ("wtite me a cover lettr", "drpp
     the disclaimer"), put back before the scope is judged."""
     return SlipCorrector(pattern_words((*TASK_PATTERNS, *RULE_PATTERNS)) | GENERAL_TOPICS, english_words())
+
+
+class TypingSlips:
+    """Slips of ordinary English words and of the corpus's words ("whaat", "sholud", "pstient", "obatruction"),
+    put back before a question is read at all: the embedding model reads "csncer" as word pieces, not as
+    "cancer". A word spelt as an English or corpus word is never changed, nor one that is a slip of no word or of
+    two ("ferile": "fertile" or "febrile"); drug names and acronyms the corpus does not use are left to the checks
+    that know them (`service.triage.lexical_checks`).
+
+    Candidates are made from the typed word (every deletion, swap of neighbours, replacement and insertion) and
+    looked up in the sets the index holds already: no index of the vocabulary's own variants, which for MedQuAD
+    would hold about 100 MB."""
+
+    _ALPHABET = "abcdefghijklmnopqrstuvwxyz"
+    # Four letters leave too many words one slip apart ("diff" and "duff"), and clinicians' shorthand is that short.
+    MIN_LETTERS = 5
+    MIN_CORPUS_LETTERS = 6
+
+    def __init__(self, corpus_words: Container[str]) -> None:
+        self.english = english_words()
+        self.corpus_words = corpus_words
+
+    def put_back(self, text: str) -> str:
+        """`text` as typed, each slipped word replaced by its word in lower case; all else kept as it was."""
+        return _LETTERS.sub(lambda m: _kept_or(m.group(), self.word(m.group().lower())), text)
+
+    def word(self, token: str) -> str:
+        if len(token) < self.MIN_LETTERS or self._known(token):
+            return token
+        near = {w for w in self._edits(token) if w[0] == token[0] and self._target(w, token)}
+        return near.pop() if len(near) == 1 else token
+
+    def _known(self, word: str) -> bool:
+        return word in self.english or word in self.corpus_words
+
+    def _target(self, word: str, token: str) -> bool:
+        # A short word of the corpus alone (an acronym: "hfref") is no target: "hfpef" is another thing.
+        return word in self.english or (len(token) >= self.MIN_CORPUS_LETTERS and word in self.corpus_words)
+
+    def _edits(self, word: str) -> set[str]:
+        splits = [(word[:i], word[i:]) for i in range(len(word) + 1)]
+        return {
+            *(a + b[1:] for a, b in splits if b),
+            *(a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1),
+            *(a + c + b[1:] for a, b in splits if b for c in self._ALPHABET if c != b[0]),
+            *(a + c + b for a, b in splits for c in self._ALPHABET),
+        }
 
 
 def _kept_or(typed: str, word: str) -> str:

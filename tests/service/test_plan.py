@@ -237,3 +237,15 @@ def test_a_question_in_lay_words_is_searched_in_the_articles_words_too(index: Lo
     assert plan.query is not None
     assert "(anticoagulant)" in plan.query.question
     assert plan.outcome.status is AnswerStatus.ANSWERED
+
+
+def test_slips_of_ordinary_words_are_put_back_before_the_question_is_read(
+    index: LoadedIndex, embedder: Embedder
+) -> None:
+    require_articles(index, "heart-failure-reduced-ejection-fraction")
+    plan = AnswerService(index, Retriever(index, embedder)).plan(
+        FollowupRequest(question="which drug classes sholud every pstient with HFrEF be on")
+    )
+
+    assert plan.screening.question == "which drug classes should every patient with HFrEF be on"
+    assert plan.outcome.status is AnswerStatus.ANSWERED

@@ -7,7 +7,7 @@ import re
 from service.triage.emergency import detect_emergency
 from service.triage.rule_changes import changes_the_rules
 from service.triage.scope import is_non_medical_task
-from service.triage.slips import SlipCorrector, pattern_words, scope_slips
+from service.triage.slips import SlipCorrector, TypingSlips, pattern_words, scope_slips
 
 VOCABULARY = ["husband", "just", "know", "known", "today"]
 
@@ -64,3 +64,28 @@ def test_a_clinical_question_typed_with_slips_keeps_its_clinical_words() -> None
     question = "Is Parkland still used for 35% TBSA burns in adluts?"
 
     assert scope_slips().put_back(question) == question
+
+
+CORPUS_WORDS = frozenset({"colistin", "nirsevimab", "hfref", "febrile"})
+
+
+def test_a_slip_of_an_english_word_is_put_back_before_the_question_is_read() -> None:
+    typing = TypingSlips(CORPUS_WORDS)
+    assert typing.put_back("which drugs sholud every pstient be on") == "which drugs should every patient be on"
+
+
+def test_a_slip_of_a_long_corpus_word_is_put_back() -> None:
+    assert TypingSlips(CORPUS_WORDS).put_back("is colisstin ok, and nirsevmiab?") == "is colistin ok, and nirsevimab?"
+
+
+def test_a_short_corpus_word_is_no_target_another_acronym_is_another_thing() -> None:
+    assert TypingSlips(CORPUS_WORDS).put_back("how is hfpef treated") == "how is hfpef treated"
+
+
+def test_shorthand_of_four_letters_is_left_as_typed() -> None:
+    assert TypingSlips(CORPUS_WORDS).put_back("treat c diff") == "treat c diff"
+
+
+def test_a_slip_of_two_words_equally_is_left_as_typed() -> None:
+    # "ferile": "fertile" (English) or "febrile" (the corpus).
+    assert TypingSlips(CORPUS_WORDS).put_back("a ferile infant") == "a ferile infant"
