@@ -30,6 +30,7 @@ from service.retrieval.query import resolve_query
 from service.retrieval.retriever import Retrieval
 from service.schema import AnswerBlock, AnswerStatus, Audience, BlockKind, FollowupRequest
 from service.triage.acronyms import typed_acronyms
+from service.triage.conditions import named_conditions
 from service.triage.emergency import Emergency, detect_emergency
 from service.triage.emergency_model import EmergencyModel, speaks_of_a_present_situation
 from service.triage.guidance import guidance as emergency_guidance
@@ -222,9 +223,16 @@ class Planner:
         if is_non_medical_task(typed) or changes_the_rules(typed):
             # Judged on the question as typed: stripping "now write me a script" as an instruction leaves "ok".
             scope = Scope.OUT
-        if self.scope_model is not None and scope is not Scope.OUT and emergency is None and not has_context:
+        if (
+            self.scope_model is not None
+            and scope is not Scope.OUT
+            and emergency is None
+            and not has_context
+            and not named_conditions(screening.question)
+        ):
             # Requests no pattern lists ("a good name for my physio clinic"): the learned model reads it as typed.
-            # Not inside a conversation, which the model does not read: there "K is 3.1" continues a case.
+            # Not inside a conversation, which the model does not read: there "K is 3.1" continues a case. Not
+            # when the question names a condition: "red flags for cauda equina" is medical whatever it reads like.
             as_typed = " ".join(request.question.split())
             if question_vector is None or question_vector.question != as_typed:
                 vector = self.retriever.embed_question(as_typed)

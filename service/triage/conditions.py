@@ -52,7 +52,8 @@ _BY_SYSTEM = {
         """,
     "brain and nerves": """
         migraine epilepsy dementia alzheimer alzheimers parkinson parkinsons delirium neuropathy sciatica
-        vertigo labyrinthitis narcolepsy neuralgia concussion hydrocephalus sclerosis
+        vertigo labyrinthitis narcolepsy neuralgia concussion hydrocephalus sclerosis cauda equina myelopathy
+        radiculopathy
         """,
     "mind": """
         depression bipolar schizophrenia psychosis anorexia bulimia adhd autism dyslexia ocd ptsd

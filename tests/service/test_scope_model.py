@@ -64,6 +64,18 @@ def test_without_the_model_the_same_request_is_searched(index: LoadedIndex, embe
     assert plan.outcome.status is not AnswerStatus.OUT_OF_SCOPE
 
 
+def test_a_question_naming_a_condition_is_not_read_by_the_model(index: LoadedIndex, embedder: Embedder) -> None:
+    # The model alone reads "red flags for cauda equina" as no clinical question (Latin, and no corpus word).
+    question = "what are the red flags for cauda equina"
+    model = scope_model_for(embedder.model_name, embedder.dimension)
+    assert model is not None and model.out_of_scope(embedder.embed_query(question))
+    service = AnswerService(index, Retriever(index, embedder), scope_model=model)
+
+    plan = service.plan(FollowupRequest(question=question))
+
+    assert plan.outcome.status is not AnswerStatus.OUT_OF_SCOPE
+
+
 def test_a_terse_follow_up_inside_a_conversation_is_not_read_by_the_model(
     index: LoadedIndex, embedder: Embedder
 ) -> None:
