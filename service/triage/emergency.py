@@ -85,9 +85,11 @@ _OBSERVATIONS: tuple[tuple[re.Pattern[str], str, float, float], ...] = tuple(
         (r"\bhb (\d{2,3})\b", "shock", 0, 70),
         (r"\b(?:adj ca|corrected ca|ca|calcium) (\d(?: \d{1,2})?)\b", "hypercalcaemia", 3.5, 6),
         (r"\bqrs (\d{3})\b", "wide_qrs", 120, 400),
-        # A count of tablets taken at once ("taken 40 paracetamol tablets"), not a daily regimen ("8 tablets a day").
+        # A count of tablets taken at once ("taken 40 paracetamol tablets"), not a daily regimen ("8 tablets a day"),
+        # nor a number before a question about tablets ("EF 58%. which tablets should I be on?").
         (
-            r"\b(\d{1,3}) (?:[a-z]+ ){0,2}(?:pills|tablets|tabs|capsules|caps)\b"
+            r"\b(\d{1,3}) (?:(?!(?:which|what|how|when|should|could|would|can|do|does|is|are)\b)[a-z]+ ){0,2}"
+            r"(?:pills|tablets|tabs|capsules|caps)\b"
             r"(?!(?: [a-z]+){0,2} (?:a|per|each) (?:day|week)|(?: [a-z]+){0,2} daily)",
             "overdose",
             8,

@@ -301,3 +301,8 @@ def test_a_treatment_asked_for_a_kind_of_patient_is_a_teaching_question() -> Non
 
 def test_a_question_opening_with_the_treatment_it_looks_up_is_not_a_case() -> None:
     assert detect_emergency("treatment of hypoglycaemia in a conscious adult", weak_cues=False) is None
+
+
+def test_a_number_before_a_question_about_tablets_is_no_count_of_tablets_taken() -> None:
+    question = "i have heart failure but they said my pumping is normal, EF 58%. which tablets should i be on?"
+    assert detect_emergency(question) is None
