@@ -39,6 +39,14 @@ _QUALIFIER = "|".join(sorted((re.escape(q) for q in [*_OPPOSITE, *_SPELLINGS]), 
 # or lower GI" both forms of the same thing.
 _SUBTYPE = re.compile(rf"\b({_QUALIFIER}) (?=(?:(?:or|and|vs|versus|nor) (?:{_QUALIFIER}) )?([a-z0-9]+)\b)")
 
+# An ejection fraction given as a value or called normal names its form: 50% or more is the preserved form, 40% or
+# less the reduced one, by definition ("EF 58%", "her ejection fraction is 35", "EF is normal", "pumping is normal").
+_EF_VALUE = re.compile(r"\b(?:ef|lvef|ejection fraction)(?: (?:of|is|was|now|around|about))* (\d{2})\b")
+_NORMAL_EF = re.compile(
+    r"\b(?:normal (?:ef|lvef|ejection fraction)|"
+    r"(?:ef|lvef|ejection fraction|pumping) (?:is|was) (?:normal|preserved))\b"
+)
+
 # "non-cancer", "non-diabetic": the thing named, denied.
 _NEGATED = re.compile(r"\bnon ([a-z]{4,})\b")
 
@@ -49,6 +57,20 @@ def named_subtypes(text: str) -> set[tuple[str, str]]:
     for match in _SUBTYPE.finditer(normalise(text)):
         qualifier = _SPELLINGS.get(match[1], match[1])
         found.add((qualifier, _SAME_THING.get(match[2], match[2])))
+    return found | _ejection_fraction(text)
+
+
+def _ejection_fraction(text: str) -> set[tuple[str, str]]:
+    """The form an ejection fraction's value or "normal" names."""
+    normalised = normalise(text)
+    found = set()
+    for value in (int(v) for v in _EF_VALUE.findall(normalised)):
+        if value >= 50:
+            found.add(("preserved", "ejection"))
+        elif value <= 40:
+            found.add(("reduced", "ejection"))
+    if _NORMAL_EF.search(normalised):
+        found.add(("preserved", "ejection"))
     return found
 
 

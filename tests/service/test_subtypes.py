@@ -46,3 +46,23 @@ def test_a_thing_denied_contrasts_with_an_article_about_it() -> None:
 def test_a_thing_denied_in_both_does_not_contrast() -> None:
     heading = "Treatment of uncomplicated lower urinary tract infection in non-pregnant women"
     assert contrasting_subtypes("first line in non-pregnant women?", heading) == []
+
+
+HFREF = "How is heart failure with reduced ejection fraction treated?"
+
+
+def test_an_ejection_fraction_of_50_or_more_is_the_preserved_form() -> None:
+    assert contrasting_subtypes("they said my pumping is fine, EF 58%. which tablets?", HFREF) == ["preserved ejection"]
+
+
+def test_an_ejection_fraction_called_normal_is_the_preserved_form() -> None:
+    assert named_subtypes("beta blocker after the MI? EF is normal") == {("preserved", "ejection")}
+
+
+def test_an_ejection_fraction_of_40_or_less_is_the_reduced_form() -> None:
+    assert contrasting_subtypes("her ef is 35, which drugs?", HFREF) == []
+    assert named_subtypes("her ef is 35, which drugs?") == {("reduced", "ejection")}
+
+
+def test_a_mildly_reduced_ejection_fraction_names_neither_form() -> None:
+    assert named_subtypes("EF of 45") == set()
