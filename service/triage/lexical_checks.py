@@ -87,8 +87,8 @@ _TITLE_BANDS = (
     (re.compile(r"\badults?\b"), AgeBand(16, 200)),
 )
 _QUESTION_AGE = re.compile(
-    r"\b(\d{1,3})[ -]?(year|yr|month|week|day)s?[ -]?old\b|\b(\d{1,3}) ?(yo|y o)\b|\baged (\d{1,3})\b"
-    r"|\bat (\d{1,2}) (month|week)s?\b"
+    r"\b(\d{1,3})[ -]?(year|yr|month|week|day)s?[ -]?old\b|\b(\d{1,3}) ?(yo|y o)\b"
+    r"|\baged (\d{1,3})(?: (year|month|week|day)s?)?\b|\bat (\d{1,2}) (month|week)s?\b"
 )
 _QUESTION_WORDS = (
     (re.compile(r"\b(an adult|adults|adult|grown up)\b"), AgeBand(16, 200)),
@@ -115,8 +115,8 @@ def question_band(text: str) -> AgeBand | None:
     folded = normalise(text)
     match = _QUESTION_AGE.search(folded)
     if match:
-        number = int(match.group(1) or match.group(3) or match.group(5) or match.group(6))
-        unit = match.group(2) or match.group(7) or "year"
+        number = int(match.group(1) or match.group(3) or match.group(5) or match.group(7))
+        unit = match.group(2) or match.group(6) or match.group(8) or "year"
         years = number / {"year": 1, "yr": 1, "month": 12, "week": 52, "day": 365}[unit]
         return AgeBand(years, years + 0.01)
     shorthand = _SHORTHAND_AGE.search(folded)

@@ -40,3 +40,8 @@ def test_a_question_naming_both_sexes_names_neither() -> None:
 
 def test_words_that_contain_a_sex_word_do_not_name_one() -> None:
     assert named_sex("how do we manage a human bite in summer season?") is None
+
+
+def test_an_age_given_with_aged_is_read_in_its_unit() -> None:
+    assert question_band("febrile, aged 4 months") == AgeBand(4 / 12, 4 / 12 + 0.01)
+    assert question_band("aged 70 with AF") == AgeBand(70, 70.01)
