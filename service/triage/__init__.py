@@ -5,15 +5,16 @@ All are lexical and deterministic but one:
 - `emergency`: presentations by body system from `red_flags`, over the concept lexicon of `symptom_concepts` and
   `situation_concepts` read by `concepts`, in the frame `frame` reads (someone's present situation, a history,
   a teaching question), and a generic acuity layer; `guidance`: what leads an emergency's
-  answer, for a patient or a clinician; `slips`: slips of the keys in the words that say someone is in trouble
-  now, put back before the emergency frame is read;
+  answer, for a patient or a clinician; `slips`: slips of the keys put back, in the whole question before
+  anything reads it and in the words that say someone is in trouble now before the emergency frame is read;
 - `emergency_model` and `scope_model`: the learned second opinions over the question's embedding, for wordings
   no table or pattern lists, trained by `python -m evals.train_triage` and `python -m evals.train_scope`, over
   the shape they share (`linear_model`);
 - `scope`: only non-medical tasks and rule changes are out of scope; `rule_changes`: attempts to change the
   service's rules or role; `injection`: instructions aimed at the system;
 - `lexical_checks`: does the corpus use the question's terms and speak about its population and age group;
-  `asked`: the entity and the facet a question asks for;
+  `asked`: the entity and the facet a question asks for (`facets`: a dose, a duration, a level, and the
+  sentences that give one);
 - the vocabularies they read: `conditions` (named conditions, asked about however ordinary the word: "gout",
   "Kawasaki disease"), `drug_classes` (the classes a drug name belongs to), `synonyms` (brand names and ward
   shorthand: "Lokelma", "gent"), `acronyms` (names typed in capitals and the words that spell them out),
@@ -30,6 +31,7 @@ __all__ = [
     "drug_classes",
     "emergency",
     "emergency_model",
+    "facets",
     "frame",
     "guidance",
     "injection",

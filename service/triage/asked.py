@@ -24,7 +24,6 @@ import re
 import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from enum import StrEnum
 from itertools import takewhile
 
 import Stemmer
@@ -32,6 +31,7 @@ import Stemmer
 from service.triage.acronyms import spells_out, typed_acronyms
 from service.triage.conditions import named_conditions, names_a_condition
 from service.triage.drug_classes import DRUG_NAME, drug_classes, names_a_class
+from service.triage.facets import FACET_EVIDENCE, FACETS, Facet
 from service.triage.lay_terms import CLINICAL_WORDS
 from service.triage.scope import FOLLOWUP_WORDS, STOPWORDS, is_generic_medical_word
 from service.triage.synonyms import SYNONYMS
@@ -74,42 +74,6 @@ _AT_WORK = re.compile(
     r"\b(back to|return to|returning to|off|time off|sick note for|fit for) work\b"
     r"|\b(keep|keeps|still|stop|carry on|continue|go on) working\b"
 )
-
-
-class Facet(StrEnum):
-    DOSE = "dose"
-    DURATION = "duration"
-    LEVEL = "level"  # a measured value or its target range: "lithium levels", "target INR range"
-
-
-_FACETS = {
-    # Whether to change a dose ("does PEG need a dose change in dialysis?") asks about adjusting, which a text
-    # answers without giving one ("no dose adjustment is needed").
-    Facet.DOSE: re.compile(
-        r"\b(dose|doses|dosing|dosage|how much|loading|maintenance dose|starting dose|regimen|mg|mcg|micrograms)\b"
-        r"(?! (change|changes|changed|adjustment|adjustments|adjusted|reduction|reduced|modification|alteration)\b)"
-    ),
-    Facet.DURATION: re.compile(
-        r"\b(how long|how many (days|weeks|months|hours)|duration|for how long|how many more)\b"
-    ),
-    Facet.LEVEL: re.compile(r"\b(target|therapeutic|normal|safe) (range|level|levels)\b|\blevels?\b(?! of)"),
-}
-_FACET_EVIDENCE = {
-    Facet.DOSE: re.compile(
-        r"\b\d+(\.\d+)?\s*(mg|mcg|micrograms?|g|grams?|units?|iu|ml|mmol|mg kg|micrograms? kg|mg m2)\b"
-        r"|\b(mg|mcg|micrograms?|units?) (per|kg|daily|once|twice)\b"
-        r"|\b(one|a) (sixth|tenth|third|quarter|half)\b|\b\d+ ?(%|per ?cent)|\b(same|usual|full|half|double) dose\b"
-    ),
-    Facet.DURATION: re.compile(
-        r"\b(\d+|one|two|three|four|five|six|seven|ten|twelve|several)\s*(to \d+\s*)?(minutes?|mins?|hours?|days?|"
-        r"weeks?|months?|years?|h|d)\b|\b(lifelong|indefinitely|long term|until|at least)\b"
-    ),
-    # A concentration ("0.4 to 1.0 mmol/L", normalised "mmol l"), a percentage, or an INR.
-    Facet.LEVEL: re.compile(
-        r"\b\d+(\.\d+)?( to \d+(\.\d+)?)?\s*(mmol|micromol|umol|mg|micrograms?|mcg|ng|nmol|pmol|iu|units?) (l|dl|ml)\b"
-        r"|\b\d+(\.\d+)? ?(%|per ?cent)|\binr (of )?\d"
-    ),
-}
 
 
 @dataclass(frozen=True)
@@ -200,7 +164,7 @@ class EvidenceText:
         sentences = []
         for raw in _SENTENCE.split(text):
             sentence = normalise(raw)
-            facets = frozenset(f for f, pattern in _FACET_EVIDENCE.items() if pattern.search(sentence))
+            facets = frozenset(f for f, pattern in FACET_EVIDENCE.items() if pattern.search(sentence))
             if facets:
                 sentences.append((frozenset(map(sys.intern, sentence.split())), facets))
         stems = frozenset(map(sys.intern, _stems(words)))
@@ -269,7 +233,7 @@ class Asked:
         named = [w for w in named_conditions(text) if corpus.used_by_few(w)]
         terms = tuple(dict.fromkeys([*(w for w in words if corpus.is_specific(w)), *named, *everyday]))
         short = tuple((t, drug) for t in terms if not drug_classes(t) and (drug := corpus.drug_typed_as(t)))
-        facet = next((f for f, pattern in _FACETS.items() if pattern.search(text)), None)
+        facet = next((f for f, pattern in FACETS.items() if pattern.search(text)), None)
         # Ordinary words ("keep it going") anchor nothing: then any sentence giving the facet will do. Nor do their
         # slips ("what dose sohuld i start?"), which no article uses.
         anchors = tuple(
