@@ -16,6 +16,7 @@ words but not the phrase.
 
 from __future__ import annotations
 
+import bisect
 import math
 import re
 from collections.abc import Sequence
@@ -31,12 +32,21 @@ __all__ = ["distinctive_cover", "terms"]
 _WORD = re.compile(r"[a-z0-9]+")
 
 
-# Passages recur across questions (the same article's bullets), so their terms are kept: a few MB at most.
-@lru_cache(maxsize=8192)
+# Passages recur across questions (the same article's bullets), so their terms are kept: about 10 MB when full.
+_KEPT_TEXTS = 4096
+
+
+@lru_cache(maxsize=_KEPT_TEXTS)
 def terms(text: str) -> frozenset[str]:
     """The stemmed content words of `text` and each pair of neighbouring ones ("first line")."""
     stems = stemmer().stemWords([w for w in _WORD.findall(text.casefold()) if w not in STOPWORDS])
     return frozenset(stems) | {f"{a} {b}" for a, b in pairwise(stems)}
+
+
+@lru_cache(maxsize=_KEPT_TEXTS)
+def _sorted_words(text: str) -> tuple[str, ...]:
+    """The stemmed content words of `text`, sorted: a word a stem begins is found by bisection."""
+    return tuple(sorted(t for t in terms(text) if " " not in t))
 
 
 # A stem this long that begins a passage's word is that word: the stemmer leaves derivations apart ("treat" and
@@ -44,18 +54,16 @@ def terms(text: str) -> frozenset[str]:
 _PREFIX_FROM = 5
 
 
-@lru_cache(maxsize=8192)
-def _beginnings(text: str) -> frozenset[str]:
-    """Every beginning, at least `_PREFIX_FROM` long, of the stemmed content words of `text`."""
-    return frozenset(
-        word[:end] for word in terms(text) if " " not in word for end in range(_PREFIX_FROM, len(word) + 1)
-    )
-
-
 def _held(asked: frozenset[str], text: str) -> frozenset[str]:
     """The asked terms `text` holds: a term it has, or a long enough stem one of its words begins with."""
-    beginnings = _beginnings(text)
-    return frozenset(t for t in asked if t in terms(text) or (len(t) >= _PREFIX_FROM and t in beginnings))
+    has = terms(text)
+    return frozenset(t for t in asked if t in has or (len(t) >= _PREFIX_FROM and _begins_a_word(t, text)))
+
+
+def _begins_a_word(stem: str, text: str) -> bool:
+    words = _sorted_words(text)
+    at = bisect.bisect_left(words, stem)
+    return at < len(words) and words[at].startswith(stem)
 
 
 def distinctive_cover(question: str, passages: Sequence[Passage]) -> list[float]:
