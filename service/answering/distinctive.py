@@ -38,9 +38,14 @@ _KEPT_TEXTS = 4096
 
 @lru_cache(maxsize=_KEPT_TEXTS)
 def terms(text: str) -> frozenset[str]:
-    """The stemmed content words of `text` and each pair of neighbouring ones ("first line")."""
-    stems = stemmer().stemWords([w for w in _WORD.findall(text.casefold()) if w not in STOPWORDS])
-    return frozenset(stems) | {f"{a} {b}" for a, b in pairwise(stems)}
+    """The stemmed content words of `text` and each pair of them side by side ("first line")."""
+    words = _WORD.findall(text.casefold())
+    stems = stemmer().stemWords(words)
+    kept = [(word not in STOPWORDS, stem) for word, stem in zip(words, stems, strict=True)]
+    # A phrase is two content words side by side: "first line", not "UTI in women".
+    return frozenset(stem for content, stem in kept if content) | {
+        f"{a} {b}" for (a_content, a), (b_content, b) in pairwise(kept) if a_content and b_content
+    }
 
 
 @lru_cache(maxsize=_KEPT_TEXTS)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from ingest.models import Chunk, ReviewStatus
-from service.answering.distinctive import distinctive_cover
+from service.answering.distinctive import distinctive_cover, terms
 from service.handoffs import Passage
 
 
@@ -95,3 +95,8 @@ def test_a_question_of_stopwords_alone_covers_nothing() -> None:
     passages = [passage(1, "UTI in women"), passage(2, "first-line treatment")]
 
     assert distinctive_cover("what is it?", passages) == [0.0, 0.0]
+
+
+def test_a_phrase_is_two_content_words_side_by_side() -> None:
+    assert "first line" in terms("first-line treatment")
+    assert "uti women" not in terms("UTI in women")
