@@ -4,8 +4,7 @@
   checks); `narrowing`: the evidence narrowed to the population, age group, sex and subtype asked about;
   `evidence_check`: does the evidence found fit the age group and what the question asks for;
 - `pipeline`: the plan, then composition and finalize, as JSON or a stream; `composition`: composers choose and
-  order the passages to quote (`distinctive`: the question's words few of them share); `citations`: numbering,
-  the reference list, finalize;
+  order the passages to quote; `citations`: numbering, the reference list, finalize;
 - `markdown`: the answer's blocks rendered as Markdown, and the one escape set; `wording`: every fixed sentence the
   service attaches to answers, in one place; `views`: Protocols for what the pipeline reads from the index, the
   retriever and the evidence checks.
@@ -14,7 +13,6 @@
 __all__ = [
     "citations",
     "composition",
-    "distinctive",
     "evidence_check",
     "markdown",
     "narrowing",

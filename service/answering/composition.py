@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from ingest.chunking import SUMMARY_SECTION
-from service.answering.distinctive import distinctive_cover
 from service.handoffs import DraftItem, Passage, Query
 
 
@@ -46,25 +45,18 @@ class ExtractiveComposer:
     # Chosen on golden + the devset's tune half (0.1, 0.25, always) for the best must-have coverage; lead
     # from evidence is the same at every value, since the lead does not change.
     summary_margin: float = 0.25
-    # How much the passage's share of the question's distinctive words adds to its merit when ordering
-    # (`distinctive_cover`: the words few candidates share, "first line" among the UTI article's passages).
-    # Chosen on golden + the devset's tune half (0.1 to 1.2) for lead from evidence; evals/README.md.
-    # tests/service/test_plan.py holds issue 12's example ("first line for uncomplicated UTI in women").
-    distinctive_weight: float = 0.2
 
     def merit(self, passage: Passage, best_score: float) -> float:
         """How well a passage answers: its cosine relevance plus its share of retrieval's best fused score."""
         share = passage.score / best_score if best_score > 0 else 0.0
         return passage.relevance + self.retrieval_weight * share
 
-    def select(self, passages: list[Passage], max_citations: int, question: str = "") -> list[Passage]:
+    def select(self, passages: list[Passage], max_citations: int) -> list[Passage]:
         """The passages to quote, in the order to quote them.
 
         Which ones: those within `margin` of the best merit. In what order: by the relevance model's
-        probability when retrieval ranked with it (the same judgment that ordered retrieval), else by merit
-        plus the share of `question`'s distinctive words the passage holds. The best by that order is always
-        quoted, first: the passage that holds what was asked ("first line") leads even when it sits just
-        outside the margin, while the margin keeps the rest of the answer as broad as before.
+        probability when retrieval ranked with it (the same judgment that ordered retrieval), else by
+        merit; the model's best passage is always quoted, first.
         """
         quotable = [p for p in passages if p.chunk.citations and p.similarity >= self.min_similarity]
         citable = [p for p in quotable if p.chunk.cited_claim]
@@ -75,22 +67,14 @@ class ExtractiveComposer:
         best = max(merits.values())
         chosen = [p for p in citable if merits[id(p)] >= best - self.margin]
         if all(p.merit is not None for p in citable):
-            ordering = {id(p): p.merit or 0.0 for p in citable}
-            strength = ordering
+            ranked = max(citable, key=lambda p: p.merit or 0.0)
+            if ranked not in chosen:
+                chosen.append(ranked)
+            order = {id(p): -(p.merit or 0.0) for p in chosen}
         else:
-            covers = distinctive_cover(question, citable) if self.distinctive_weight else [0.0] * len(citable)
-            ordering = {
-                id(p): merits[id(p)] + self.distinctive_weight * cover for p, cover in zip(citable, covers, strict=True)
-            }
-            # The question's words pick the passage within the article, not the article: a topic word the
-            # articles spell out ("DKA") is rare among passages without being what was asked.
-            strength = merits
+            order = {id(p): -merits[id(p)] for p in chosen}
         # The strongest article leads; passages from other articles follow, each group best first.
-        lead_article = max(citable, key=lambda p: strength[id(p)]).chunk.article_id
-        first = max((p for p in citable if p.chunk.article_id == lead_article), key=lambda p: ordering[id(p)])
-        if first not in chosen:
-            chosen.append(first)
-        order = {id(p): -ordering[id(p)] for p in chosen}
+        lead_article = min(chosen, key=lambda p: order[id(p)]).chunk.article_id
         chosen.sort(key=lambda p: (p.chunk.article_id != lead_article, order[id(p)]))
         summary = self.summary_for(chosen[0], quotable, best_score)
         if summary is not None:
@@ -109,7 +93,7 @@ class ExtractiveComposer:
         return best
 
     def stream(self, query: Query, passages: list[Passage], max_citations: int) -> Iterator[DraftItem | str]:
-        chosen = self.select(passages, max_citations, query.question)
+        chosen = self.select(passages, max_citations)
         if not chosen:
             return
         direct, rest = chosen[0], chosen[1:]

@@ -249,16 +249,3 @@ def test_slips_of_ordinary_words_are_put_back_before_the_question_is_read(
 
     assert plan.screening.question == "which drug classes should every patient with HFrEF be on"
     assert plan.outcome.status is AnswerStatus.ANSWERED
-
-
-def test_the_answer_to_first_line_for_uti_leads_with_the_first_line_section(
-    index: LoadedIndex, embedder: Embedder
-) -> None:
-    # Issue 12's example: it had led with recurrent-UTI vaginal oestrogen.
-    require_articles(index, "uncomplicated-uti-women")
-    service = AnswerService(index, Retriever(index, embedder))
-
-    answer = service.answer(FollowupRequest(question="what is first line for uncomplicated UTI in women"), "t")
-
-    lead = index.chunks[index.rows[answer.citations[0].passage_id]]
-    assert lead.section == "First-Line Treatment"
