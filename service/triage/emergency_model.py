@@ -23,7 +23,6 @@ by the same cross-validation over the tune half's and golden's conversation case
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -38,8 +37,6 @@ from service.triage.rule_changes import changes_the_rules
 from service.triage.scope import is_non_medical_task, is_non_medical_topic
 from service.triage.words import normalise
 
-log = logging.getLogger("vademecum.service")
-
 MODEL_FILE = Path(__file__).with_name("emergency_model.json")
 
 # What a model flag is called: it knows that the question reads like an emergency, not which one.
@@ -51,6 +48,7 @@ class EmergencyModel(LinearModel):
     """Logistic regression over a unit-length question vector: P(emergency) = sigmoid(w . v + b)."""
 
     NAME: ClassVar[str] = "emergency model"
+    WITHOUT: ClassVar[str] = "emergencies are detected by the presentation tables alone"
 
     # The threshold for a question inside a conversation (see the module docstring); None: `threshold`.
     conversation_threshold: float | None = None
@@ -103,17 +101,4 @@ def load_emergency_model(path: Path = MODEL_FILE) -> EmergencyModel:
 
 def emergency_model_for(embedding_model: str, dimension: int, path: Path = MODEL_FILE) -> EmergencyModel | None:
     """The bundled model when it was trained over this embedding model; None (logged) otherwise."""
-    model = load_emergency_model(path)
-    if model.fits(embedding_model, dimension):
-        return model
-    _warn_once(embedding_model, model.embedding_model)
-    return None
-
-
-@lru_cache(maxsize=8)
-def _warn_once(configured: str, trained: str) -> None:
-    log.warning(
-        "the emergency model was trained over another embedding model: emergencies are detected by the "
-        "presentation tables alone",
-        extra={"fields": {"embedding_model": configured, "emergency_model_trained_on": trained}},
-    )
+    return load_emergency_model(path).if_fits(embedding_model, dimension)

@@ -6,7 +6,9 @@ over and how it was trained.
 from __future__ import annotations
 
 import json
+import logging
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, ClassVar, Self
 
 import numpy as np
@@ -15,6 +17,8 @@ from ingest.embedding import Vectors
 
 __all__ = ["LinearModel", "base_model_name"]
 
+log = logging.getLogger("vademecum.service")
+
 
 @dataclass(frozen=True)
 class LinearModel:
@@ -22,6 +26,8 @@ class LinearModel:
 
     # What the model is called in its file's error messages ("emergency model").
     NAME: ClassVar[str] = "linear model"
+    # What the service does without it, said when the configured embedding model is not the one it was trained over.
+    WITHOUT: ClassVar[str] = "it is not used"
 
     embedding_model: str
     weights: np.ndarray
@@ -40,6 +46,13 @@ class LinearModel:
     def fits(self, embedding_model: str, dimension: int) -> bool:
         """Trained over this embedding model: the same name (any export of it) and the same width."""
         return base_model_name(embedding_model) == base_model_name(self.embedding_model) and dimension == self.dimension
+
+    def if_fits(self, embedding_model: str, dimension: int) -> Self | None:
+        """This model when it was trained over `embedding_model`; None, logged once, otherwise."""
+        if self.fits(embedding_model, dimension):
+            return self
+        _warn_once(self.NAME, self.WITHOUT, embedding_model, self.embedding_model)
+        return None
 
     def to_json(self) -> str:
         body = {
@@ -81,6 +94,14 @@ class LinearModel:
         if not 0.0 < threshold < 1.0:
             raise ValueError(f"{cls.NAME}: threshold {threshold} is not a probability strictly between 0 and 1")
         return threshold
+
+
+@lru_cache(maxsize=8)
+def _warn_once(name: str, without: str, configured: str, trained: str) -> None:
+    log.warning(
+        f"the {name} was trained over another embedding model: {without}",
+        extra={"fields": {"embedding_model": configured, f"{name.replace(' ', '_')}_trained_on": trained}},
+    )
 
 
 def base_model_name(model: str) -> str:

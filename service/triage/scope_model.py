@@ -17,7 +17,6 @@ model the vectors mean something else, so the model is not used (and says so onc
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -28,7 +27,6 @@ from service.triage.linear_model import LinearModel
 
 __all__ = ["MODEL_FILE", "ScopeModel", "load_scope_model", "scope_model_for"]
 
-log = logging.getLogger("vademecum.service")
 
 MODEL_FILE = Path(__file__).with_name("scope_model.json")
 
@@ -38,6 +36,7 @@ class ScopeModel(LinearModel):
     """Logistic regression over a unit-length question vector: P(out of scope) = sigmoid(w . v + b)."""
 
     NAME: ClassVar[str] = "scope model"
+    WITHOUT: ClassVar[str] = "scope is read from the question's words alone"
 
     def out_of_scope(self, vector: Vectors) -> bool:
         return self.probability(vector) >= self.threshold
@@ -50,16 +49,4 @@ def load_scope_model(path: Path = MODEL_FILE) -> ScopeModel:
 
 def scope_model_for(embedding_model: str, dimension: int, path: Path = MODEL_FILE) -> ScopeModel | None:
     """The bundled model when it was trained over this embedding model; None (logged) otherwise."""
-    model = load_scope_model(path)
-    if model.fits(embedding_model, dimension):
-        return model
-    _warn_once(embedding_model, model.embedding_model)
-    return None
-
-
-@lru_cache(maxsize=8)
-def _warn_once(configured: str, trained: str) -> None:
-    log.warning(
-        "the scope model was trained over another embedding model: scope is read from the question's words alone",
-        extra={"fields": {"embedding_model": configured, "scope_model_trained_on": trained}},
-    )
+    return load_scope_model(path).if_fits(embedding_model, dimension)
